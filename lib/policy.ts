@@ -1,0 +1,113 @@
+/**
+ * The one place that decides whether a socket gets the loopback fast path,
+ * and why not. Pure: everything it depends on comes in through arguments.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+export type Role = 'server' | 'client';
+
+/** Why a socket did not get the fast path. */
+export type SkipReason =
+  | 'platform'        // not Windows
+  | 'disabled'        // FASTNET_DISABLE is set
+  | 'opted-out'       // loopbackFastPath: false
+  | 'pipe'            // a named pipe / Unix socket, not TCP
+  | 'not-loopback'    // a specific address outside 127.0.0.0/8 and ::1
+  | 'wildcard'        // 0.0.0.0 without opt-in, or an unspecified address
+  | 'dual-stack'      // '::' would be a dual-stack socket, where the fast path has crashed Windows
+  | 'ipv4-mapped'     // ::ffff:127.x needs a dual-stack socket, see above
+  | 'fd'              // listen({ fd }): the socket is not ours
+  | 'external-handle' // listen(handle) or a handle from elsewhere
+  | 'cluster'         // a cluster worker listens on its primary's handle
+  | 'local-port'      // connect({ localPort }): rebinding a fixed port would open a race
+  | 'user-buffer'     // connect({ onread, localAddress }): the user buffer lives on Node's handle
+  | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested
+  | 'no-binding';     // the native binding could not be loaded
+
+export type Decision =
+  | { action: 'attempt'; family: 4 | 6 }
+  | { action: 'skip'; reason: SkipReason };
+
+/** What the process looks like to the policy. */
+export interface PolicyEnv {
+  platform: string;
+  disabled: boolean;
+}
+
+/** Per-server or per-connection policy flags. */
+export interface PolicyOptions {
+  /** `true` also opts an IPv4 wildcard (0.0.0.0) listener in; `false` opts out. */
+  loopbackFastPath?: boolean;
+}
+
+/** 4 for 127.0.0.0/8, 6 for ::1, 0 otherwise. IPv4-mapped addresses are not loopback here. */
+export function loopbackFamily(address: string): 0 | 4 | 6 {
+  if (isIPv4(address)) return address.startsWith('127.') ? 4 : 0;
+  if (isIPv6(address)) {
+    const g = expandIPv6(address);
+    return g !== null && g.slice(0, 7).every((x) => x === 0) && g[7] === 1 ? 6 : 0;
+  }
+  return 0;
+}
+
+/** The eight groups of a plain IPv6 address; null for zoned or dotted forms. */
+function expandIPv6(address: string): number[] | null {
+  if (/[.%]/.test(address)) return null;
+  const [head, tail] = address.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined ? (tail ? tail.split(':') : []) : [];
+  if (tail === undefined && h.length !== 8) return null;
+  const fill = 8 - h.length - t.length;
+  if (fill < 0) return null;
+  return [...h, ...Array(tail === undefined ? 0 : fill).fill('0'), ...t].map((g) => parseInt(g, 16));
+}
+
+function isIPv4Mapped(address: string): boolean {
+  return isIPv6(address) && /^::ffff:/i.test(address);
+}
+
+/**
+ * Decide for one socket. `address` is the resolved IP the socket binds to
+ * (server) or connects to (client); null/undefined/'' means unspecified.
+ */
+export function decide(role: Role, address: string | null | undefined,
+  options: PolicyOptions, env: PolicyEnv): Decision {
+  if (env.platform !== 'win32') return { action: 'skip', reason: 'platform' };
+  if (env.disabled) return { action: 'skip', reason: 'disabled' };
+  if (options.loopbackFastPath === false) return { action: 'skip', reason: 'opted-out' };
+  if (!address) return { action: 'skip', reason: role === 'server' ? 'dual-stack' : 'not-loopback' };
+  const family = loopbackFamily(address);
+  if (family !== 0) return { action: 'attempt', family };
+  if (role === 'server' && address === '0.0.0.0') {
+    return options.loopbackFastPath === true
+      ? { action: 'attempt', family: 4 }
+      : { action: 'skip', reason: 'wildcard' };
+  }
+  if (role === 'server' && isIPv6(address) && expandIPv6(address)?.every((g) => g === 0)) {
+    return { action: 'skip', reason: 'dual-stack' };
+  }
+  if (isIPv4Mapped(address)) return { action: 'skip', reason: 'ipv4-mapped' };
+  return { action: 'skip', reason: 'not-loopback' };
+}
+
+let platformOverride: string | undefined;
+
+/** Tests run the Windows path on other hosts by injecting the platform. */
+export function setPlatformForTesting(platform: string | undefined): void {
+  platformOverride = platform;
+}
+
+/** The platform fastnet acts for: the real one unless a test injected another. */
+export function currentPlatform(): string {
+  return platformOverride ?? process.platform;
+}
+
+/** The kill switch: FASTNET_DISABLE=1 (any value but '', '0' or 'false'). */
+export function killSwitchOn(): boolean {
+  const v = process.env.FASTNET_DISABLE;
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
+
+export function currentEnv(): PolicyEnv {
+  return { platform: currentPlatform(), disabled: killSwitchOn() };
+}

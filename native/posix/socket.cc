@@ -1,0 +1,36 @@
+// POSIX twin of the Winsock implementation, so the Windows code path can be
+// driven over real sockets in tests. There is no loopback fast path here, and
+// it says so: EOPNOTSUPP, like a Windows stack without the feature.
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include "../socket.h"
+
+namespace fastnet {
+
+int64_t CreateTcpSocket(int family, int* err) {
+  if (family != 4 && family != 6) { *err = EAFNOSUPPORT; return -1; }
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) { *err = errno; return -1; }
+  // Never inheritable, as on Windows.
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) { *err = errno; close(fd); return -1; }
+  if (family == 6) {
+    int on = 1;
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) {
+      *err = errno;
+      close(fd);
+      return -1;
+    }
+  }
+  return fd;
+}
+
+int EnableLoopbackFastPath(int64_t) { return EOPNOTSUPP; }
+
+int CloseTcpSocket(int64_t sock) {
+  return close(static_cast<int>(sock)) == 0 ? 0 : errno;
+}
+
+}  // namespace fastnet

@@ -1,0 +1,165 @@
+'use strict';
+// Runs Node's own test/parallel/test-net-*.js (or another pattern) from
+// Debian's nodejs source package with `net` aliased to fastnet, and compares
+// against plain net on the same node binary. A test counts only if it passes
+// with plain net in the same run.
+//
+//   node scripts/node-suite.js [--node PATH] [--major N] [--pattern test-net-]
+//        [--mode passthrough|simulated|both] [--jobs N] [--only NAME,...]
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const args = parseArgs(process.argv.slice(2));
+const nodeBin = args.node || process.execPath;
+const major = args.major || execFileSync(nodeBin, ['-p', 'process.versions.node.split(".")[0]']).toString().trim();
+const pattern = args.pattern || 'test-net-';
+const modes = args.mode === 'both' || !args.mode ? ['passthrough', 'simulated'] : [args.mode];
+const jobs = Number(args.jobs) || Math.max(1, os.availableParallelism ? os.availableParallelism() : 2);
+const TIMEOUT_MS = 120_000;
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) throw new Error(`unknown argument ${argv[i]}`);
+    out[m[1]] = m[2] !== undefined ? m[2] : argv[++i];
+  }
+  return out;
+}
+
+/** Node's test tree for this major, from Debian's source package, cached under .cache/. */
+function nodeTests(major) {
+  const dir = path.join(root, '.cache', 'node-src', String(major));
+  if (fs.existsSync(path.join(dir, '.complete'))) return dir;
+  fs.mkdirSync(dir, { recursive: true });
+  const dl = path.join(root, '.cache', 'deb-src');
+  fs.mkdirSync(dl, { recursive: true });
+  const version = debianVersion(major);
+  console.log(`node-suite: fetching Debian nodejs ${version} source`);
+  try {
+    execFileSync('apt-get', ['source', '--download-only', `nodejs=${version}`], { cwd: dl, stdio: 'ignore' });
+  } catch {
+    // Some side files of the source package are missing from the archive;
+    // the .orig tarball, which holds the tests, is what matters.
+  }
+  const upstream = version.replace(/-[^-]+$/, '');
+  const tarball = path.join(dl, `nodejs_${upstream}.orig.tar.xz`);
+  if (!fs.existsSync(tarball)) throw new Error(`node-suite: ${tarball} could not be downloaded`);
+  execFileSync('tar', ['-xJf', tarball, '-C', dir, '--strip-components=1', '--wildcards',
+    '*/test/common/*', '*/test/fixtures/*', '*/test/parallel/*'], { stdio: 'inherit' });
+  fs.writeFileSync(path.join(dir, '.complete'), version);
+  return dir;
+}
+
+function debianVersion(major) {
+  ensureDebSrc();
+  const out = execFileSync('apt-cache', ['showsrc', 'nodejs']).toString();
+  const versions = [...out.matchAll(/^Version: (\S+)/gm)].map((m) => m[1])
+    .filter((v) => v.startsWith(`${major}.`));
+  if (versions.length === 0) throw new Error(`node-suite: Debian offers no nodejs ${major}.x source`);
+  return versions.sort(compareVersions).at(-1);
+}
+
+function compareVersions(a, b) {
+  const pa = a.split(/[.+~-]/).map((x) => parseInt(x, 10) || 0);
+  const pb = b.split(/[.+~-]/).map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    if ((pa[i] || 0) !== (pb[i] || 0)) return (pa[i] || 0) - (pb[i] || 0);
+  }
+  return 0;
+}
+
+/** Add deb-src entries (for sid and trixie) built from the machine's own Debian mirror, once. */
+function ensureDebSrc() {
+  const list = '/etc/apt/sources.list.d/fastnet-src.sources';
+  if (fs.existsSync(list)) return;
+  const sources = '/etc/apt/sources.list.d/debian.sources';
+  let uri = null;
+  if (fs.existsSync(sources)) uri = (/^URIs:\s*(\S+)/m.exec(fs.readFileSync(sources, 'utf8')) || [])[1];
+  if (!uri && fs.existsSync('/etc/apt/sources.list')) {
+    uri = (/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+\s+main/m.exec(fs.readFileSync('/etc/apt/sources.list', 'utf8')) || [])[1];
+  }
+  if (!uri) throw new Error('node-suite: no Debian mirror configured to derive a deb-src entry from');
+  fs.writeFileSync(list, [
+    'Types: deb-src', `URIs: ${uri}`, 'Suites: sid trixie trixie-updates', 'Components: main',
+    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg', '',
+  ].join('\n'));
+  execFileSync('apt-get', ['update'], { stdio: 'ignore' });
+}
+
+function flagsOf(file) {
+  const m = /^\/\/ Flags: (.+)$/m.exec(fs.readFileSync(file, 'utf8'));
+  return m ? m[1].trim().split(/\s+/) : [];
+}
+
+function runOne(file, mode) {
+  return new Promise((resolve) => {
+    const env = { ...process.env, NODE_SKIP_FLAG_CHECK: '1' };
+    delete env.NODE_OPTIONS;
+    delete env.FASTNET_TEST_SIMULATE;
+    if (mode !== 'plain') {
+      env.NODE_OPTIONS = `--require=${path.join(root, 'test', 'support', 'alias-net.js')}`;
+      if (mode === 'simulated') env.FASTNET_TEST_SIMULATE = 'win32';
+    }
+    const child = spawn(nodeBin, [...flagsOf(file), file], {
+      cwd: path.dirname(path.dirname(file)), env, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ ok: code === 0, code, signal, output: output.slice(-4000) });
+    });
+  });
+}
+
+async function pool(items, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  }));
+  return results;
+}
+
+async function main() {
+  const dir = nodeTests(major);
+  const only = args.only ? new Set(args.only.split(',')) : null;
+  const files = fs.readdirSync(path.join(dir, 'test', 'parallel'))
+    .filter((f) => f.startsWith(pattern) && /\.m?js$/.test(f) && (!only || only.has(f)))
+    .sort().map((f) => path.join(dir, 'test', 'parallel', f));
+  const version = execFileSync(nodeBin, ['--version']).toString().trim();
+  console.log(`node-suite: ${files.length} ${pattern}* files from Debian nodejs ${fs.readFileSync(path.join(dir, '.complete'), 'utf8')} on node ${version}, modes: ${modes.join(', ')}`);
+
+  const plain = await pool(files, (f) => runOne(f, 'plain'));
+  const baseline = files.filter((_, i) => plain[i].ok);
+  let regressions = 0;
+  for (const mode of modes) {
+    const results = await pool(baseline, (f) => runOne(f, mode));
+    const failed = baseline.filter((_, i) => !results[i].ok);
+    regressions += failed.length;
+    console.log(`node-suite [${mode}]: plain net passed ${baseline.length}/${files.length}; ` +
+      `fastnet passed ${baseline.length - failed.length}/${baseline.length}; regressions: ${failed.length}`);
+    for (const f of failed) {
+      const r = results[baseline.indexOf(f)];
+      console.log(`  REGRESSION ${path.basename(f)} (exit ${r.code}${r.signal ? `, ${r.signal}` : ''})\n` +
+        r.output.split('\n').slice(-25).map((l) => `    | ${l}`).join('\n'));
+    }
+  }
+  const plainFailed = files.filter((_, i) => !plain[i].ok).map((f) => path.basename(f));
+  if (plainFailed.length) console.log(`node-suite: not counted (fail with plain net too): ${plainFailed.join(', ')}`);
+  process.exitCode = regressions === 0 ? 0 : 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,160 @@
+'use strict';
+// Option enforcement on fast-path sockets: options outside Microsoft's
+// supported list must never reach the OS. Every libuv call that would set
+// them goes through Node's TCP handle methods, so those are what we watch.
+const assert = require('node:assert/strict');
+const sinon = require('sinon');
+const {
+  fastnet, net, twin, appliedBinding, simulateWindows, once, echoServer, close,
+} = require('./support/helpers');
+
+const { TCP } = process.binding('tcp_wrap');
+
+function watchHandles(sandbox) {
+  return {
+    setNoDelay: sandbox.spy(TCP.prototype, 'setNoDelay'),
+    setKeepAlive: sandbox.spy(TCP.prototype, 'setKeepAlive'),
+    open: sandbox.spy(TCP.prototype, 'open'),
+  };
+}
+
+/** Calls that would reach setsockopt: `true` after the handle holds a socket. */
+function enablingCalls(spy, handle) {
+  return spy.getCalls().filter((c) => c.thisValue === handle && c.args[0]);
+}
+
+function connectAndWait(options, beforeConnect = () => {}) {
+  return new Promise((resolve, reject) => {
+    const socket = new fastnet.Socket(options);
+    beforeConnect(socket);
+    socket.connect(options, () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+
+describe('options: the supported subset', () => {
+  it('exports the documented list, without TCP_NODELAY and SO_KEEPALIVE', () => {
+    assert.deepEqual([...fastnet.SUPPORTED_SOCKET_OPTIONS].sort(), [
+      'IPV6_UNICAST_HOPS', 'IPV6_UNICAST_IF', 'IPV6_V6ONLY', 'IP_TTL', 'IP_UNICAST_IF',
+      'SO_CONDITIONAL_ACCEPT', 'SO_EXCLUSIVEADDRUSE', 'SO_PORT_SCALABILITY', 'SO_RCVBUF',
+      'SO_REUSEADDR', 'TCP_BSDURGENT',
+    ]);
+    assert.ok(Object.isFrozen(fastnet.SUPPORTED_SOCKET_OPTIONS));
+  });
+});
+
+describe('options: enforced on fast-path sockets (ioctl applied)', () => {
+  simulateWindows(appliedBinding);
+  let sandbox;
+  let server;
+  beforeEach(async () => {
+    sandbox = sinon.createSandbox();
+    server = await echoServer(net, '127.0.0.1');
+  });
+  afterEach(async () => {
+    sandbox.restore();
+    await close(server);
+  });
+
+  it('noDelay/keepAlive options and setNoDelay/setKeepAlive never reach the socket; status says so', async () => {
+    const spies = watchHandles(sandbox);
+    const socket = await connectAndWait({ port: server.address().port, host: '127.0.0.1', noDelay: true, keepAlive: true });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 1000);
+    const handle = socket._handle;
+    assert.deepEqual(enablingCalls(spies.setNoDelay, handle), []);
+    assert.deepEqual(enablingCalls(spies.setKeepAlive, handle), []);
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'applied', ignoredOptions: ['noDelay', 'keepAlive'] });
+    socket.end('x');
+    socket.resume();
+    await once(socket, 'close');
+  });
+
+  it("libuv's pending flags set before connect (the undici pattern) are cleared before our socket is opened", async () => {
+    const spies = watchHandles(sandbox);
+    const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1' });
+    const handle = socket._handle;
+    socket.setNoDelay(true);   // a handle without a socket: libuv only records a pending flag
+    socket.setKeepAlive(true, 5000);
+    await once(socket, 'connect');
+    const openAt = spies.open.getCalls().find((c) => c.thisValue === handle);
+    assert.ok(openAt, 'our socket was opened into the handle Node connects');
+    // The last state libuv held for each flag before open() must be "off".
+    const lastBefore = (spy) => spy.getCalls().filter((c) => c.thisValue === handle && c.callId < openAt.callId).at(-1);
+    assert.equal(lastBefore(spies.setNoDelay).args[0], false);
+    assert.equal(lastBefore(spies.setKeepAlive).args[0], false);
+    const after = (spy) => spy.getCalls().filter((c) => c.thisValue === handle && c.callId > openAt.callId && c.args[0]);
+    assert.deepEqual(after(spies.setNoDelay), []);
+    assert.deepEqual(after(spies.setKeepAlive), []);
+    assert.deepEqual(fastnet.fastPathStatus(socket).ignoredOptions, ['noDelay', 'keepAlive']);
+    socket.destroy();
+  });
+
+  it("a server's noDelay/keepAlive (http's default) is withheld from accepted fast-path sockets", async () => {
+    const spies = watchHandles(sandbox);
+    let accepted;
+    const fast = fastnet.createServer({ noDelay: true, keepAlive: true }, (s) => { accepted = s; s.pipe(s); });
+    fast.listen(0, '127.0.0.1');
+    await once(fast, 'listening');
+    const socket = await connectAndWait({ port: fast.address().port, host: '127.0.0.1' });
+    socket.end('x');
+    socket.resume();
+    await once(socket, 'close');
+    assert.ok(accepted);
+    assert.deepEqual(spies.setNoDelay.getCalls().filter((c) => c.args[0] && c.thisValue !== socket._handle).length, 0);
+    assert.deepEqual(spies.setKeepAlive.getCalls().filter((c) => c.args[0]).length, 0);
+    assert.deepEqual(fastnet.fastPathStatus(accepted),
+      { state: 'applied', inherited: true, ignoredOptions: ['noDelay', 'keepAlive'] });
+    await close(fast);
+  });
+
+  it("unsupportedOptions: 'throw' throws ERR_FASTNET_UNSUPPORTED_OPTION from setNoDelay, and the socket keeps working", async () => {
+    const socket = await connectAndWait({ port: server.address().port, host: '127.0.0.1', unsupportedOptions: 'throw' });
+    assert.throws(() => socket.setNoDelay(true), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    assert.throws(() => socket.setKeepAlive(true), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    assert.throws(() => socket.setNoDelay(true), { code: 'ERR_FASTNET_UNSUPPORTED_OPTION' }); // every time
+    socket.setNoDelay(false); // turning an option off sets nothing
+    const chunks = [];
+    socket.on('data', (d) => chunks.push(d));
+    socket.end('still works');
+    await once(socket, 'close');
+    assert.equal(Buffer.concat(chunks).toString(), 'still works');
+  });
+
+  it("unsupportedOptions: 'throw' with noDelay requested up front: the socket is destroyed with the error", async () => {
+    const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1', unsupportedOptions: 'throw', noDelay: true });
+    const [err] = await once(socket, 'error');
+    assert.equal(err.code, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'unsupported-option' });
+  });
+
+  it("unsupportedOptions: 'throw' on a server with noDelay: listen emits the error", async () => {
+    const fast = fastnet.createServer({ noDelay: true, unsupportedOptions: 'throw' });
+    fast.listen(0, '127.0.0.1');
+    const [err] = await once(fast, 'error');
+    assert.equal(err.code, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+    assert.equal(fast.listening, false);
+  });
+});
+
+describe('options: untouched where the fast path is not in use', () => {
+  simulateWindows(() => twin); // ioctl refused: a normal socket
+
+  it('noDelay and keepAlive pass through when the ioctl was refused', async () => {
+    const sandbox = sinon.createSandbox();
+    const spies = watchHandles(sandbox);
+    const server = await echoServer(net, '127.0.0.1');
+    try {
+      const socket = await connectAndWait({ port: server.address().port, host: '127.0.0.1', noDelay: true });
+      socket.setKeepAlive(true, 1000);
+      assert.equal(enablingCalls(spies.setNoDelay, socket._handle).length, 1);
+      assert.equal(enablingCalls(spies.setKeepAlive, socket._handle).length, 1);
+      assert.equal(fastnet.fastPathStatus(socket).state, 'unsupported');
+      assert.equal(fastnet.fastPathStatus(socket).ignoredOptions, undefined);
+      socket.destroy();
+    } finally {
+      sandbox.restore();
+      await close(server);
+    }
+  });
+});

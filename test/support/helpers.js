@@ -1,0 +1,116 @@
+'use strict';
+const net = require('node:net');
+const path = require('node:path');
+const sinon = require('sinon');
+const fastnet = require('../..');
+
+const root = path.join(__dirname, '..', '..');
+const testing = fastnet[Symbol.for('fastnet.testing')];
+
+/** The real POSIX twin of the native binding (real sockets, honest EOPNOTSUPP). */
+const twin = require('node-gyp-build')(root);
+
+/** The twin, except that the ioctl "succeeds": drives the 'applied' branch over real sockets. */
+function appliedBinding() {
+  return {
+    createSocket: sinon.spy((family) => twin.createSocket(family)),
+    enableLoopbackFastPath: sinon.stub().returns(0),
+    closeSocket: sinon.spy((sock) => twin.closeSocket(sock)),
+  };
+}
+
+/** The twin with spies, ioctl refused as on a stack without the feature. */
+function refusingBinding() {
+  return {
+    createSocket: sinon.spy((family) => twin.createSocket(family)),
+    enableLoopbackFastPath: sinon.spy((sock) => twin.enableLoopbackFastPath(sock)),
+    closeSocket: sinon.spy((sock) => twin.closeSocket(sock)),
+  };
+}
+
+/** Run the Windows code path on this host, with the given binding, for the tests of a suite. */
+function simulateWindows(getBinding = () => twin) {
+  beforeEach(function () {
+    testing.setPlatform('win32');
+    this.binding = getBinding();
+    testing.setBinding(this.binding);
+  });
+  afterEach(() => {
+    testing.setPlatform(undefined);
+    testing.setBinding(undefined);
+  });
+}
+
+function once(emitter, event) {
+  return new Promise((resolve, reject) => {
+    const onError = (err) => { emitter.off(event, onEvent); reject(err); };
+    const onEvent = (...args) => { emitter.off('error', onError); resolve(args); };
+    emitter.once(event, onEvent);
+    if (event !== 'error') emitter.once('error', onError);
+  });
+}
+
+/** An echo server from `impl` on host:0; resolves when listening. */
+async function echoServer(impl, host, options = {}) {
+  const server = impl.createServer(options, (s) => { s.on('error', () => {}); s.pipe(s); });
+  server.listen(0, host);
+  await once(server, 'listening');
+  return server;
+}
+
+/** Send `payload` through a connection, read it all back; resolves {socket, data}. */
+function roundTrip(impl, connectOptions, payload = Buffer.from('ping')) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const socket = impl.connect(connectOptions, () => socket.end(payload));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ socket, data: Buffer.concat(chunks) }));
+  });
+}
+
+function close(server) {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** The fields of an error that net users rely on. */
+function errorShape(err) {
+  if (!err) return err;
+  const out = { name: err.name, message: err.message, code: err.code };
+  for (const k of ['errno', 'syscall', 'address', 'port']) if (k in err) out[k] = err[k];
+  if (Array.isArray(err.errors)) out.errors = err.errors.map(errorShape);
+  return out;
+}
+
+/** The error `fn` throws synchronously, or that the returned emitter emits. */
+function outcome(fn) {
+  return new Promise((resolve) => {
+    let emitter;
+    try {
+      emitter = fn();
+    } catch (err) {
+      resolve({ threw: errorShape(err) });
+      return;
+    }
+    emitter.on('error', (err) => {
+      resolve({ emitted: errorShape(err) });
+      if (emitter.close) emitter.close();
+      if (emitter.destroy) emitter.destroy();
+    });
+    emitter.on(emitter instanceof net.Server ? 'listening' : 'connect', () => {
+      resolve({ ok: true });
+      if (emitter.close) emitter.close();
+      if (emitter.destroy) emitter.destroy();
+    });
+  });
+}
+
+/** Counts of active TCP handles, for leak checks. */
+function tcpHandles() {
+  return process.getActiveResourcesInfo().filter((r) => /TCP/.test(r)).length;
+}
+
+module.exports = {
+  fastnet, net, testing, twin, appliedBinding, refusingBinding, simulateWindows,
+  once, echoServer, roundTrip, close, errorShape, outcome, tcpHandles,
+};

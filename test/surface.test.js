@@ -1,0 +1,59 @@
+'use strict';
+// fastnet is net: same exports, same classes, same behaviour; and using it
+// changes nothing about `net` itself.
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { fastnet, net, echoServer, roundTrip, close } = require('./support/helpers');
+
+describe('surface', () => {
+  it('has every export of node:net', () => {
+    for (const key of Object.keys(net)) assert.ok(key in fastnet, key);
+  });
+
+  it('re-exports net as-is except for the fast-path entry points', () => {
+    const own = new Set(['Server', 'Socket', 'Stream', 'createServer', 'connect', 'createConnection']);
+    for (const key of Object.keys(net)) {
+      if (!own.has(key)) assert.equal(fastnet[key], net[key], key);
+    }
+    assert.equal(fastnet.Stream, fastnet.Socket);
+    assert.equal(fastnet.createConnection, fastnet.connect);
+  });
+
+  it('Server and Socket are net.Server and net.Socket, with and without new', () => {
+    assert.ok(new fastnet.Server() instanceof net.Server);
+    assert.ok(fastnet.Server() instanceof fastnet.Server);
+    assert.ok(new fastnet.Socket() instanceof net.Socket);
+    assert.ok(fastnet.Socket() instanceof fastnet.Socket);
+    assert.ok(fastnet.createServer() instanceof fastnet.Server);
+    class Mine extends fastnet.Socket {}
+    assert.ok(new Mine() instanceof net.Socket);
+  });
+
+  it('the ES module entry exposes the same objects, default and named', async () => {
+    const esm = await import(pathToFileURL(path.join(__dirname, '..', 'dist', 'esm.mjs')).href);
+    assert.equal(esm.default, fastnet);
+    for (const key of Object.keys(net)) assert.equal(esm[key], fastnet[key], key);
+    assert.equal(esm.fastPathStatus, fastnet.fastPathStatus);
+  });
+
+  it('leaves node:net and its prototypes untouched', async () => {
+    const before = {
+      listen2: net.Server.prototype._listen2,
+      connect: net.Socket.prototype.connect,
+      setNoDelay: net.Socket.prototype.setNoDelay,
+      setKeepAlive: net.Socket.prototype.setKeepAlive,
+      createServer: net.createServer,
+      netConnect: net.connect,
+    };
+    const server = await echoServer(fastnet, '127.0.0.1');
+    await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    await close(server);
+    assert.equal(net.Server.prototype._listen2, before.listen2);
+    assert.equal(net.Socket.prototype.connect, before.connect);
+    assert.equal(net.Socket.prototype.setNoDelay, before.setNoDelay);
+    assert.equal(net.Socket.prototype.setKeepAlive, before.setKeepAlive);
+    assert.equal(net.createServer, before.createServer);
+    assert.equal(net.connect, before.netConnect);
+  });
+});

@@ -1,0 +1,283 @@
+'use strict';
+// The Windows code path, run on this host over real sockets: platform and
+// native binding are injected (the POSIX twin creates real sockets and, like
+// a stack without the feature, refuses the ioctl; a stub can make it succeed).
+const assert = require('node:assert/strict');
+const os = require('node:os');
+const sinon = require('sinon');
+const {
+  fastnet, net, testing, twin, appliedBinding, refusingBinding, simulateWindows,
+  once, echoServer, roundTrip, close, tcpHandles,
+} = require('./support/helpers');
+
+const EOPNOTSUPP = os.constants.errno.EOPNOTSUPP;
+
+describe('simulated Windows: ioctl refused by the stack (real sockets)', () => {
+  simulateWindows(refusingBinding);
+
+  it('server and client report unsupported, accepted sockets inherit, data flows', async function () {
+    let accepted;
+    const server = fastnet.createServer((s) => { accepted = fastnet.fastPathStatus(s); s.pipe(s); });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const expected = { state: 'unsupported', code: 'EOPNOTSUPP', errno: EOPNOTSUPP };
+    assert.deepEqual(fastnet.fastPathStatus(server), expected);
+    const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    assert.equal(data.toString(), 'ping');
+    assert.deepEqual(fastnet.fastPathStatus(socket), expected);
+    assert.deepEqual(accepted, { ...expected, inherited: true });
+    assert.equal(this.binding.createSocket.callCount, 2);
+    assert.equal(this.binding.enableLoopbackFastPath.callCount, 2);
+    assert.equal(this.binding.closeSocket.callCount, 0); // Node's handles own them
+    await close(server);
+  });
+
+  it('IPv6 loopback: both ends use our V6ONLY sockets', async function () {
+    const server = await echoServer(fastnet, '::1');
+    const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: '::1' });
+    assert.equal(data.toString(), 'ping');
+    assert.equal(fastnet.fastPathStatus(server).state, 'unsupported');
+    assert.equal(fastnet.fastPathStatus(socket).state, 'unsupported');
+    assert.deepEqual(this.binding.createSocket.args, [[6], [6]]);
+    await close(server);
+  });
+});
+
+describe('simulated Windows: ioctl applied (stubbed success, real sockets)', () => {
+  simulateWindows(appliedBinding);
+
+  it('server, client and accepted sockets report applied', async function () {
+    let accepted;
+    const server = fastnet.createServer((s) => { accepted = s; s.pipe(s); });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    assert.equal(data.toString(), 'ping');
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'applied' });
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'applied' });
+    assert.deepEqual(fastnet.fastPathStatus(accepted), { state: 'applied', inherited: true });
+    await close(server);
+  });
+
+  it('happy eyeballs: every attempt gets a fresh fast-path socket; the failed one is closed by Node', async function () {
+    const server = await echoServer(fastnet, '127.0.0.1');
+    const lookup = (host, opts, cb) => cb(null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }]);
+    const before = tcpHandles();
+    const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: 'dual.test', lookup });
+    assert.equal(data.toString(), 'ping');
+    assert.deepEqual(this.binding.createSocket.args.slice(-2), [[6], [4]]);
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'applied' });
+    assert.deepEqual(socket.autoSelectFamilyAttemptedAddresses.map((a) => a.split(':').at(-1) > 0), [true, true]);
+    await close(server);
+    assert.ok(tcpHandles() <= before);
+  });
+
+  it('localAddress: our socket is bound where net would bind it', async function () {
+    const server = await echoServer(fastnet, '127.0.0.1');
+    let local;
+    const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1', localAddress: '127.0.0.2' },
+      () => { local = socket.address(); socket.end('x'); });
+    socket.resume();
+    await once(socket, 'close');
+    assert.equal(local.address, '127.0.0.2');
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'applied' });
+    await close(server);
+  });
+
+  it('localPort: net binds the port, fastnet says why it stepped aside', async function () {
+    const server = await echoServer(fastnet, '127.0.0.1');
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const localPort = probe.address().port;
+    await close(probe);
+    let local;
+    const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1', localAddress: '127.0.0.1', localPort },
+      () => { local = socket.address(); socket.end('x'); });
+    socket.resume();
+    await once(socket, 'close');
+    assert.equal(local.port, localPort);
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'local-port' });
+    await close(server);
+  });
+
+  it('a client socket on the fast path never leaks: handles and fds return to the baseline', async function () {
+    const server = await echoServer(fastnet, '127.0.0.1');
+    const fds = () => require('node:fs').readdirSync('/proc/self/fd').length;
+    const beforeFds = fds();
+    for (let i = 0; i < 50; i++) {
+      await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    }
+    await close(server);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(fds() <= beforeFds, `fds ${beforeFds} -> ${fds()}`);
+    assert.equal(this.binding.closeSocket.callCount, 0);
+  });
+});
+
+describe('simulated Windows: decisions and fallbacks', () => {
+  simulateWindows(refusingBinding);
+
+  it('the kill switch turns everything off without touching the binding', async function () {
+    process.env.FASTNET_DISABLE = '1';
+    try {
+      const server = await echoServer(fastnet, '127.0.0.1');
+      const { socket } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+      assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'disabled' });
+      assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'disabled' });
+      assert.equal(this.binding.createSocket.callCount, 0);
+      await close(server);
+    } finally {
+      delete process.env.FASTNET_DISABLE;
+    }
+  });
+
+  it('per-server and per-connection opt-out', async function () {
+    const server = await echoServer(fastnet, '127.0.0.1', { loopbackFastPath: false });
+    const { socket } = await roundTrip(fastnet,
+      { port: server.address().port, host: '127.0.0.1', loopbackFastPath: false });
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'opted-out' });
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'opted-out' });
+    assert.equal(this.binding.createSocket.callCount, 0);
+    await close(server);
+  });
+
+  it('0.0.0.0 only with opt-in; unspecified and :: are never attempted', async function () {
+    const plain = await echoServer(fastnet, '0.0.0.0');
+    assert.deepEqual(fastnet.fastPathStatus(plain), { state: 'skipped', reason: 'wildcard' });
+    const optedIn = await echoServer(fastnet, '0.0.0.0', { loopbackFastPath: true });
+    assert.equal(fastnet.fastPathStatus(optedIn).state, 'unsupported');
+    assert.equal(optedIn.address().address, '0.0.0.0');
+    const { data } = await roundTrip(fastnet, { port: optedIn.address().port, host: '127.0.0.1' });
+    assert.equal(data.toString(), 'ping');
+    const any = fastnet.createServer().listen(0);
+    await once(any, 'listening');
+    assert.deepEqual(fastnet.fastPathStatus(any), { state: 'skipped', reason: 'dual-stack' });
+    await Promise.all([close(plain), close(optedIn), close(any)]);
+  });
+
+  it('pipes are left to net', async function () {
+    const path = require('node:path').join(os.tmpdir(), `fastnet-${process.pid}.sock`);
+    const server = fastnet.createServer((s) => s.pipe(s)).listen(path);
+    await once(server, 'listening');
+    const { data } = await roundTrip(fastnet, { path });
+    assert.equal(data.toString(), 'ping');
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'pipe' });
+    assert.equal(this.binding.createSocket.callCount, 0);
+    await close(server);
+  });
+
+  it('non-loopback destinations are left to net', async function () {
+    const ip = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+    if (!ip) this.skip();
+    const server = await echoServer(fastnet, ip.address);
+    const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: ip.address });
+    assert.equal(data.toString(), 'ping');
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'not-loopback' });
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'not-loopback' });
+    await close(server);
+  });
+
+  it('a binding that cannot load: behaves like net, one warning with a code, skipped/no-binding', async function () {
+    testing.setBinding(new Error('simulated load failure'));
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const server = await echoServer(fastnet, '127.0.0.1');
+      const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+      await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+      assert.equal(data.toString(), 'ping');
+      assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'no-binding' });
+      assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'no-binding' });
+      await new Promise((r) => setImmediate(r));
+      const ours = warnings.filter((w) => w.code === 'FASTNET_NO_BINDING');
+      assert.equal(ours.length, 1);
+      assert.match(ours[0].message, /simulated load failure/);
+      await close(server);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('socket creation fails: failed with the OS code, the connection goes on as net', async function () {
+    const server = await echoServer(net, '127.0.0.1');
+    testing.setBinding({ ...twin, createSocket: () => -os.constants.errno.EMFILE, closeSocket: sinon.spy() });
+    const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    assert.equal(data.toString(), 'ping');
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'failed', code: 'EMFILE', errno: os.constants.errno.EMFILE });
+    await close(server);
+  });
+
+  it('open() fails: our socket is closed, status failed, the connection goes on as net', async function () {
+    const server = await echoServer(net, '127.0.0.1');
+    const closeSocket = sinon.spy(() => 0);
+    testing.setBinding({ createSocket: () => 987654, enableLoopbackFastPath: () => 0, closeSocket });
+    const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    assert.equal(data.toString(), 'ping');
+    assert.equal(fastnet.fastPathStatus(socket).state, 'failed');
+    assert.equal(fastnet.fastPathStatus(socket).code, 'EBADF');
+    assert.deepEqual(closeSocket.args, [[987654]]);
+    const srv = fastnet.createServer().listen(0, '127.0.0.1');
+    await once(srv, 'listening');
+    assert.equal(fastnet.fastPathStatus(srv).code, 'EBADF');
+    assert.equal(closeSocket.callCount, 2);
+    await Promise.all([close(server), close(srv)]);
+  });
+
+  it('an unexpected ioctl error is failed (not unsupported), and the socket is still used', async function () {
+    testing.setBinding({ ...twin, enableLoopbackFastPath: () => os.constants.errno.EINVAL });
+    const server = await echoServer(fastnet, '127.0.0.1');
+    const { data } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    assert.equal(data.toString(), 'ping');
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'failed', code: 'EINVAL', errno: os.constants.errno.EINVAL });
+    await close(server);
+  });
+
+  it('counts outcomes process-wide', async function () {
+    const before = fastnet.fastPathStats();
+    const server = await echoServer(fastnet, '127.0.0.1');
+    await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1', loopbackFastPath: false });
+    const after = fastnet.fastPathStats();
+    assert.equal(after.unsupported - before.unsupported, 1);
+    assert.equal(after.skipped - before.skipped, 1);
+    await close(server);
+  });
+
+  it('a socket that has not connected yet is pending', function () {
+    const socket = fastnet.connect({ port: 9, host: '127.0.0.1' });
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'pending' });
+    socket.on('error', () => {});
+    socket.destroy();
+  });
+
+  it('invalid fastnet options throw like net validators', function () {
+    assert.throws(() => fastnet.createServer({ loopbackFastPath: 'yes' }),
+      { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE',
+        message: 'The "options.loopbackFastPath" property must be of type boolean. Received type string (\'yes\')' });
+    assert.throws(() => new fastnet.Socket({ unsupportedOptions: 'warn' }),
+      { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+    assert.throws(() => fastnet.connect({ port: 1, host: '127.0.0.1', loopbackFastPath: 1 }),
+      { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+});
+
+describe('pass-through (not Windows)', () => {
+  it('loads nothing native, adds no listener, reports skipped/platform', async () => {
+    const spy = refusingBinding();
+    testing.setBinding(spy);
+    try {
+      const server = await echoServer(fastnet, '127.0.0.1');
+      const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1' });
+      assert.equal(socket.listenerCount('connectionAttempt'), 0);
+      socket.end('x');
+      socket.resume();
+      await once(socket, 'close');
+      assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'platform' });
+      assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'platform' });
+      assert.equal(spy.createSocket.callCount, 0);
+      await close(server);
+    } finally {
+      testing.setBinding(undefined);
+    }
+  });
+});
