@@ -3,14 +3,20 @@
  * instance, one set of records), with net's named exports alongside.
  */
 import fastnet from './index.js';
+import type * as types from './index.js';
 
 export * from 'node:net';
+export const Server: typeof types.Server = fastnet.Server;
+export type Server = types.Server;
+export const Socket: typeof types.Socket = fastnet.Socket;
+export type Socket = types.Socket;
+export const Stream: typeof types.Socket = fastnet.Stream;
+export type Stream = types.Socket;
 export const {
-  Server, Socket, Stream, createServer, connect, createConnection,
-  fastPathStatus, fastPathStats, SUPPORTED_SOCKET_OPTIONS,
+  createServer, connect, createConnection, fastPathStatus, fastPathStats, SUPPORTED_SOCKET_OPTIONS,
 } = fastnet;
 export type {
   FastnetOptions, FastPathStats, FastPathStatus, UnsupportedOptionsMode, SkipReason, NativeBinding,
-  ServerOpts, SocketConstructorOpts,
+  ServerOpts, SocketConstructorOpts, ServerConstructor, SocketConstructor,
 } from './index.js';
 export default fastnet;

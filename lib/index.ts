@@ -162,7 +162,7 @@ export function fastPathStatus(target: net.Socket | net.Server): FastPathStatus 
     if (parent) return { ...snapshot(parent), inherited: true } as FastPathStatus;
   }
   if (currentPlatform() !== 'win32') return { state: 'skipped', reason: 'platform' };
-  return { state: 'skipped', reason: 'not-loopback' };
+  return { state: 'skipped', reason: 'untracked' };
 }
 
 /** Process-wide counts of fast-path outcomes. */

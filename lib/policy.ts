@@ -22,7 +22,8 @@ export type SkipReason =
   | 'local-port'      // connect({ localPort }): rebinding a fixed port would open a race
   | 'user-buffer'     // connect({ onread, localAddress }): the user buffer lives on Node's handle
   | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested
-  | 'no-binding';     // the native binding could not be loaded
+  | 'no-binding'      // the native binding could not be loaded
+  | 'untracked';      // fastnet never saw this object (not made or connected through fastnet)
 
 export type Decision =
   | { action: 'attempt'; family: 4 | 6 }

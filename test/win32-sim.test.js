@@ -281,3 +281,10 @@ describe('pass-through (not Windows)', () => {
     }
   });
 });
+
+describe('status of objects fastnet never saw', () => {
+  simulateWindows(refusingBinding);
+  it('a plain net socket is untracked', () => {
+    assert.deepEqual(fastnet.fastPathStatus(new net.Socket()), { state: 'skipped', reason: 'untracked' });
+  });
+});

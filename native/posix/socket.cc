@@ -12,10 +12,16 @@ namespace fastnet {
 
 int64_t CreateTcpSocket(int family, int* err) {
   if (family != 4 && family != 6) { *err = EAFNOSUPPORT; return -1; }
-  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) { *err = errno; return -1; }
+  int af = family == 6 ? AF_INET6 : AF_INET;
+#ifdef SOCK_CLOEXEC
   // Never inheritable, as on Windows.
+  int fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) { *err = errno; return -1; }
+#else
+  int fd = socket(af, SOCK_STREAM, 0);
+  if (fd < 0) { *err = errno; return -1; }
   if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) { *err = errno; close(fd); return -1; }
+#endif
   if (family == 6) {
     int on = 1;
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) {
