@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const sinon = require('sinon');
 const {
-  fastnet, net, twin, appliedBinding, simulateWindows, once, echoServer, close,
+  fastnet, net, refusingBinding, appliedBinding, simulateWindows, once, echoServer, close,
 } = require('./support/helpers');
 
 const { TCP } = process.binding('tcp_wrap');
@@ -138,7 +138,7 @@ describe('options: enforced on fast-path sockets (ioctl applied)', () => {
 });
 
 describe('options: untouched where the fast path is not in use', () => {
-  simulateWindows(() => twin); // ioctl refused: a normal socket
+  simulateWindows(refusingBinding); // ioctl refused: a normal socket
 
   it('noDelay and keepAlive pass through when the ioctl was refused', async () => {
     const sandbox = sinon.createSandbox();

@@ -3,15 +3,17 @@
 // observable outcome (data, thrown errors, emitted errors) must equal net's.
 const assert = require('node:assert/strict');
 const {
-  fastnet, net, testing, twin, appliedBinding, echoServer, roundTrip, close, outcome, once,
+  fastnet, net, testing, realBinding, refusingBinding, appliedBinding, echoServer, roundTrip, close, outcome, once,
 } = require('./support/helpers');
 
 const modes = [
   { name: 'net', impl: net, setup() {} },
-  { name: 'fastnet (pass-through)', impl: fastnet, setup() {} },
-  { name: 'fastnet (simulated Windows, ioctl refused)', impl: fastnet,
-    setup() { testing.setPlatform('win32'); testing.setBinding(twin); } },
-  { name: 'fastnet (simulated Windows, ioctl applied)', impl: fastnet,
+  { name: 'fastnet (pass-through, as on non-Windows hosts)', impl: fastnet, setup() { testing.setPlatform('linux'); } },
+  { name: "fastnet (Windows path, this host's real binding)", impl: fastnet,
+    setup() { testing.setPlatform('win32'); testing.setBinding(realBinding()); } },
+  { name: 'fastnet (Windows path, ioctl refused)', impl: fastnet,
+    setup() { testing.setPlatform('win32'); testing.setBinding(refusingBinding()); } },
+  { name: 'fastnet (Windows path, ioctl applied)', impl: fastnet,
     setup() { testing.setPlatform('win32'); testing.setBinding(appliedBinding()); } },
 ];
 
@@ -107,7 +109,9 @@ for (const mode of modes) {
       ['listen port -1', (m) => m.createServer().listen(-1, '127.0.0.1')],
       ['listen port 65536', (m) => m.createServer().listen(65536, '127.0.0.1')],
       ['listen bad options', (m) => m.createServer().listen({ host: '127.0.0.1' })],
-      ['listen bad backlog type', (m) => m.createServer().listen({ port: 0, host: '127.0.0.1', backlog: 'x' })],
+      // On Windows, plain net aborts the process here (libuv asserts backlog > 0), so it is not compared there.
+      ...(process.platform === 'win32' ? [] :
+        [['listen bad backlog type', (m) => m.createServer().listen({ port: 0, host: '127.0.0.1', backlog: 'x' })]]),
       ['createServer bad options', (m) => m.createServer(42)],
     ];
     for (const [label, make] of badArgs) {

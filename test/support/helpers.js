@@ -4,11 +4,33 @@ const path = require('node:path');
 const sinon = require('sinon');
 const fastnet = require('../..');
 
+const os = require('node:os');
+
 const root = path.join(__dirname, '..', '..');
 const testing = fastnet[Symbol.for('fastnet.testing')];
+const onWindows = process.platform === 'win32';
 
-/** The real POSIX twin of the native binding (real sockets, honest EOPNOTSUPP). */
+/**
+ * This host's real binding: the POSIX twin (real sockets, honest EOPNOTSUPP)
+ * elsewhere, the Winsock binding on Windows.
+ */
 const twin = require('node-gyp-build')(root);
+
+/**
+ * What the real binding's ioctl yields here. Under Wine (FASTNET_TEST_WINE=1)
+ * Winsock refuses it; a real Windows host applies it. These expectations are
+ * what make the suite fail if fastnet stops attempting the ioctl.
+ */
+const REAL_IOCTL = !onWindows
+  ? { state: 'unsupported', code: 'EOPNOTSUPP', errno: os.constants.errno.EOPNOTSUPP }
+  : process.env.FASTNET_TEST_WINE
+    ? { state: 'unsupported', code: 'WSAEOPNOTSUPP', errno: 10045 }
+    : { state: 'applied' };
+
+/** The ioctl's "not supported" answer on this OS, for bindings that must refuse it. */
+const REFUSED = onWindows
+  ? { code: 'WSAEOPNOTSUPP', errno: 10045 }
+  : { code: 'EOPNOTSUPP', errno: os.constants.errno.EOPNOTSUPP };
 
 /** The twin, except that the ioctl "succeeds": drives the 'applied' branch over real sockets. */
 function appliedBinding() {
@@ -19,13 +41,23 @@ function appliedBinding() {
   };
 }
 
-/** The twin with spies, ioctl refused as on a stack without the feature. */
-function refusingBinding() {
+/** This host's real binding, with spies. */
+function realBinding() {
   return {
     createSocket: sinon.spy((family) => twin.createSocket(family)),
     enableLoopbackFastPath: sinon.spy((sock) => twin.enableLoopbackFastPath(sock)),
     closeSocket: sinon.spy((sock) => twin.closeSocket(sock)),
   };
+}
+
+/** Real sockets, ioctl refused as by a stack without the feature, on any host. */
+function refusingBinding() {
+  return { ...realBinding(), enableLoopbackFastPath: sinon.spy(() => REFUSED.errno) };
+}
+
+/** A listen path for a pipe / Unix socket on this OS. */
+function pipePath(name) {
+  return onWindows ? `\\\\?\\pipe\\${name}-${process.pid}` : path.join(os.tmpdir(), `${name}-${process.pid}.sock`);
 }
 
 /** Run the Windows code path on this host, with the given binding, for the tests of a suite. */
@@ -111,6 +143,7 @@ function tcpHandles() {
 }
 
 module.exports = {
-  fastnet, net, testing, twin, appliedBinding, refusingBinding, simulateWindows,
+  fastnet, net, testing, twin, onWindows, REAL_IOCTL, REFUSED, pipePath,
+  appliedBinding, realBinding, refusingBinding, simulateWindows,
   once, echoServer, roundTrip, close, errorShape, outcome, tcpHandles,
 };
