@@ -17,7 +17,7 @@ export function unsupportedOptionError(option: string, sockopt: string): TypeErr
   'ERR_FASTNET_UNSUPPORTED_OPTION');
 }
 
-/** Same text as Node's ERR_INVALID_ARG_TYPE. */
+/** Same text as Node's ERR_INVALID_ARG_TYPE (for a single expected type). */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError & { code: string } {
   let received: string;
   if (actual == null) received = ` Received ${actual}`;
@@ -28,7 +28,9 @@ export function invalidArgType(name: string, expected: string, actual: unknown):
     if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
     received = ` Received type ${typeof actual} (${shown})`;
   }
-  return withCode(new TypeError(`The "${name}" property must be of type ${expected}.${received}`),
+  // Node says "argument" for a parameter and "property" for a field of an options object.
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return withCode(new TypeError(`The "${name}" ${kind} must be of type ${expected}.${received}`),
     'ERR_INVALID_ARG_TYPE');
 }
 

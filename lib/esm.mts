@@ -14,6 +14,7 @@ export const Stream: typeof types.Socket = fastnet.Stream;
 export type Stream = types.Socket;
 export const {
   createServer, connect, createConnection, fastPathStatus, fastPathStats, SUPPORTED_SOCKET_OPTIONS,
+  setFastPathOptions, patch, unpatch, isPatched,
 } = fastnet;
 export type {
   FastnetOptions, FastPathStats, FastPathStatus, UnsupportedOptionsMode, SkipReason, NativeBinding,

@@ -6,11 +6,14 @@
 import * as net from 'node:net';
 import * as dc from 'node:diagnostics_channel';
 import { setBindingForTesting } from './binding.js';
-import { SUPPORTED_SOCKET_OPTIONS, type FastnetOptions } from './options.js';
+import { SUPPORTED_SOCKET_OPTIONS, readFastnetOptions, type FastnetOptions } from './options.js';
+import { invalidArgType } from './errors.js';
 import { currentPlatform, setPlatformForTesting } from './policy.js';
-import { listenWithFastPath, initServer, type Listen2 } from './server.js';
-import { initClient, noteOptionRequest, prepareConnect } from './socket.js';
-import { countSkip, getEntry, snapshot, stats, type FastPathStats, type FastPathStatus } from './status.js';
+import { hooks } from './hooks.js';
+import { configureServer, initServer } from './server.js';
+import { configureClient, initClient } from './socket.js';
+import { patch, unpatch, isPatched } from './register.js';
+import { getEntry, snapshot, stats, type FastPathStats, type FastPathStatus } from './status.js';
 
 export * from 'node:net';
 export { SUPPORTED_SOCKET_OPTIONS };
@@ -25,7 +28,6 @@ export type ServerOpts = net.ServerOpts & FastnetOptions;
 export type SocketConstructorOpts = net.SocketConstructorOpts & FastnetOptions;
 
 const normalizeArgs = (net as unknown as { _normalizeArgs(args: unknown[]): unknown[] })._normalizeArgs;
-const netListen2 = (net.Server.prototype as unknown as { _listen2: Listen2 })._listen2;
 
 /** fastnet's `Server`: a `net.Server` with the fast-path options. */
 export interface Server extends net.Server {}
@@ -66,13 +68,7 @@ export const Server = function Server(this: Server, options?: unknown, connectio
 Object.setPrototypeOf(Server.prototype, net.Server.prototype);
 Object.setPrototypeOf(Server, net.Server);
 
-Object.defineProperty(Server.prototype, '_listen2', {
-  configurable: true, writable: true,
-  value: function _listen2(this: net.Server, address: string | null, port: number, addressType: number,
-    backlog: number, fd: number | undefined, flags: number): void {
-    listenWithFastPath.call(this, netListen2, address, port, addressType, backlog, fd, flags);
-  },
-});
+Object.defineProperty(Server.prototype, '_listen2', { configurable: true, writable: true, value: hooks._listen2 });
 
 /**
  * `net.Socket` whose connections to loopback addresses use the fast path on
@@ -87,39 +83,9 @@ export const Socket = function Socket(this: Socket, options?: SocketConstructorO
 Object.setPrototypeOf(Socket.prototype, net.Socket.prototype);
 Object.setPrototypeOf(Socket, net.Socket);
 
-const netConnect = net.Socket.prototype.connect as (this: net.Socket, ...a: unknown[]) => net.Socket;
-const netSetNoDelay = net.Socket.prototype.setNoDelay;
-const netSetKeepAlive = net.Socket.prototype.setKeepAlive as (this: net.Socket, ...a: unknown[]) => net.Socket;
-
-Object.defineProperties(Socket.prototype, {
-  connect: {
-    configurable: true, writable: true,
-    value: function connect(this: net.Socket, ...args: unknown[]): net.Socket {
-      if (currentPlatform() !== 'win32') {
-        countSkip();
-        return netConnect.apply(this, args);
-      }
-      // Node marks normalized argument arrays; reuse them as they are.
-      const normalized = (Array.isArray(args[0]) ? args[0] : normalizeArgs(args)) as [Record<string, unknown>, unknown];
-      if (normalized[0].path == null) prepareConnect(this, normalized[0]);
-      return netConnect.call(this, normalized);
-    },
-  },
-  setNoDelay: {
-    configurable: true, writable: true,
-    value: function setNoDelay(this: net.Socket, noDelay?: boolean): net.Socket {
-      noteOptionRequest(this, 'setNoDelay', noDelay);
-      return netSetNoDelay.call(this, noDelay);
-    },
-  },
-  setKeepAlive: {
-    configurable: true, writable: true,
-    value: function setKeepAlive(this: net.Socket, ...args: unknown[]): net.Socket {
-      noteOptionRequest(this, 'setKeepAlive', args[0]);
-      return netSetKeepAlive.apply(this, args);
-    },
-  },
-});
+for (const name of ['connect', 'setNoDelay', 'setKeepAlive'] as const) {
+  Object.defineProperty(Socket.prototype, name, { configurable: true, writable: true, value: hooks[name] });
+}
 
 const clientSocketChannel = dc.channel('net.client.socket');
 
@@ -161,9 +127,28 @@ export function fastPathStatus(target: net.Socket | net.Server): FastPathStatus 
     const parent = getEntry(t.server);
     if (parent) return { ...snapshot(parent), inherited: true } as FastPathStatus;
   }
-  if (currentPlatform() !== 'win32') return { state: 'skipped', reason: 'platform' };
+  if (currentPlatform() !== 'win32') {
+    // An accepted socket reports its listener's state, here "not Windows" too.
+    return target instanceof net.Socket && t.server
+      ? { state: 'skipped', reason: 'platform', inherited: true }
+      : { state: 'skipped', reason: 'platform' };
+  }
   return { state: 'skipped', reason: 'untracked' };
 }
+
+/**
+ * Set fastnet's options (`loopbackFastPath`, `unsupportedOptions`) on a
+ * server or socket fastnet did not construct, such as an http server in
+ * transparent mode. Call it before `listen()` / `connect()`.
+ */
+export function setFastPathOptions(target: net.Server | net.Socket, options: FastnetOptions): void {
+  const checked = readFastnetOptions(options);
+  if (target instanceof net.Server) configureServer(target, checked);
+  else if (target instanceof net.Socket) configureClient(target, checked);
+  else throw invalidArgType('target', 'net.Server or net.Socket', target);
+}
+
+export { patch, unpatch, isPatched };
 
 /** Process-wide counts of fast-path outcomes. */
 export function fastPathStats(): FastPathStats {

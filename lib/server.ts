@@ -10,7 +10,7 @@ import { native, type TcpHandle } from './binding.js';
 import { isUnsupportedCode, osErrorName, uvErrorName } from './errors.js';
 import { guardHandle, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions } from './options.js';
 import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
-import { countSkip, inheritStatus, linkStatus, setStatus } from './status.js';
+import { countSkip, inheritStatus, linkStatus, setStatus, type FastPathStatus } from './status.js';
 
 export type Listen2 = (this: NetServer, address: string | null, port: number, addressType: number,
   backlog: number, fd: number | undefined, flags: number) => void;
@@ -63,44 +63,75 @@ export function listenWithFastPath(this: NetServer, original: Listen2, address: 
     return;
   }
 
+  const made = makeServerHandle(decision.family, address!, port, flags);
+  setStatus(server, made.status);
+  if (!made.handle) return listen();
+  const handle = made.handle;
+  server._handle = handle;
+  listen();
+  if (server._handle === handle) watchAccepts(server, handle, made.status.state === 'applied', config);
+}
+
+/**
+ * A server handle holding our socket, ioctl applied, bound as Node's
+ * createServerHandle would bind it. Without a handle, the caller falls back
+ * to Node's own path (which also reports any bind error exactly as usual).
+ */
+function makeServerHandle(family: 4 | 6, address: string, port: number, flags: number):
+  { handle?: TcpHandle; status: FastPathStatus } {
   const n = native();
-  if (!n) return skip(server, 'no-binding'), listen();
+  if (!n) return { status: { state: 'skipped', reason: 'no-binding' } };
   const { binding, tcp } = n;
   const platform = currentPlatform();
 
-  const sock = binding.createSocket(decision.family);
-  if (sock < 0) {
-    setStatus(server, { state: 'failed', code: osErrorName(-sock, platform), errno: -sock });
-    return listen();
-  }
+  const sock = binding.createSocket(family);
+  if (sock < 0) return { status: { state: 'failed', code: osErrorName(-sock, platform), errno: -sock } };
   const ioctl = binding.enableLoopbackFastPath(sock);
   const handle = new tcp.TCP(tcp.constants.SERVER);
   let err = handle.open(sock);
   if (err !== 0) {
     binding.closeSocket(sock); // open() failed, so the socket is still ours
-    setStatus(server, { state: 'failed', code: uvErrorName(err), errno: err });
-    return listen();
+    return { status: { state: 'failed', code: uvErrorName(err), errno: err } };
   }
   // From here on the handle owns the socket.
-  err = decision.family === 6
-    ? handle.bind6(address!, port, (flags ?? 0) | tcp.constants.UV_TCP_IPV6ONLY)
-    : handle.bind(address!, port, flags);
+  err = family === 6
+    ? handle.bind6(address, port, (flags ?? 0) | tcp.constants.UV_TCP_IPV6ONLY)
+    : handle.bind(address, port, flags);
   if (err !== 0) {
-    // Let Node bind again and report the error exactly as it always does.
     handle.close();
-    setStatus(server, { state: 'failed', code: uvErrorName(err), errno: err });
-    return listen();
+    return { status: { state: 'failed', code: uvErrorName(err), errno: err } };
   }
+  if (ioctl === 0) return { handle, status: { state: 'applied' } };
+  const code = osErrorName(ioctl, platform);
+  return { handle, status: { state: isUnsupportedCode(code) ? 'unsupported' : 'failed', code, errno: ioctl } };
+}
 
-  if (ioctl === 0) setStatus(server, { state: 'applied' });
-  else {
-    const code = osErrorName(ioctl, platform);
-    setStatus(server, { state: isUnsupportedCode(code) ? 'unsupported' : 'failed', code, errno: ioctl });
+export type CreateServerHandle = (address: string | null, port: number, addressType: number,
+  fd: number | undefined, flags: number) => TcpHandle | number;
+
+/**
+ * `net._createServerHandle` with the fast path: the cluster primary makes the
+ * listening handle it shares with workers (Windows' default scheduling) here.
+ * Its status is recorded on the handle and counted in this process.
+ */
+export function createServerHandleWithFastPath(original: CreateServerHandle, address: string | null, port: number,
+  addressType: number, fd: number | undefined, flags: number): TcpHandle | number {
+  const fallback = () => original(address, port, addressType, fd, flags);
+  if (currentPlatform() !== 'win32' || (typeof fd === 'number' && fd >= 0) || addressType === -1) return fallback();
+  const decision = decide('server', address, {}, currentEnv());
+  if (decision.action === 'skip') return fallback();
+  const made = makeServerHandle(decision.family, address!, port, flags);
+  if (!made.handle) {
+    countSkip();
+    return fallback();
   }
+  setStatus(made.handle, made.status);
+  return made.handle;
+}
 
-  server._handle = handle;
-  listen();
-  if (server._handle === handle) watchAccepts(server, handle, ioctl === 0, config);
+/** Per-server fastnet options, for servers fastnet did not construct (transparent mode). */
+export function configureServer(server: NetServer, options: FastnetOptions): void {
+  (server as HookedServer)[kConfig] = { ...(server as HookedServer)[kConfig], ...options };
 }
 
 /** Accepted sockets report the listener's state; on the fast path they get the option guards too. */

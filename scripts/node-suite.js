@@ -6,7 +6,10 @@
 //
 //   node scripts/node-suite.js [--node PATH] [--major N] [--pattern test-net-]
 //        [--mode passthrough|simulated|both] [--jobs N] [--only NAME,...]
+//   node scripts/node-suite.js --register [--pattern '^test-(http|https|tls)-'] [...]
 //   node scripts/node-suite.js --wine PATH/TO/node.exe [...]
+// --register runs fastnet in transparent mode (-r fastnet/register) instead of
+// aliasing `net`, so Node's http/https/tls modules go through it.
 // With --wine the tests run on the Windows node.exe under Wine, and fastnet
 // runs for real (mode 'windows'): no simulation.
 const { spawn, execFileSync } = require('node:child_process');
@@ -20,7 +23,8 @@ const wine = args.wine ? require('./wine') : null;
 const nodeBin = path.resolve(args.wine || args.node || process.execPath);
 const nodeVersion = wine ? path.basename(path.dirname(args.wine)) : execFileSync(nodeBin, ['-p', 'process.versions.node']).toString().trim();
 const major = args.major || nodeVersion.split('.')[0];
-const pattern = args.pattern || 'test-net-';
+const register = Boolean(args.register);
+const pattern = new RegExp(args.pattern || (register ? '^test-(http|https|tls)-' : '^test-net-'));
 const modes = wine ? ['windows'] : args.mode === 'both' || !args.mode ? ['passthrough', 'simulated'] : [args.mode];
 const jobs = Number(args.jobs) || Math.max(1, os.availableParallelism ? os.availableParallelism() : 2);
 const TIMEOUT_MS = 120_000;
@@ -30,7 +34,8 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([^=]+)(?:=(.*))?$/.exec(argv[i]);
     if (!m) throw new Error(`unknown argument ${argv[i]}`);
-    out[m[1]] = m[2] !== undefined ? m[2] : argv[++i];
+    if (m[1] === 'register') out.register = true;
+    else out[m[1]] = m[2] !== undefined ? m[2] : argv[++i];
   }
   return out;
 }
@@ -105,8 +110,10 @@ function runOne(file, mode) {
   delete env.NODE_OPTIONS;
   delete env.FASTNET_TEST_SIMULATE;
   if (mode !== 'plain') {
-    const alias = path.join(root, 'test', 'support', 'alias-net.js');
-    env.NODE_OPTIONS = `--require=${wine ? wine.winPath(alias) : alias}`;
+    const preloads = register
+      ? [path.join(root, 'test', 'support', 'simulate.js'), path.join(root, 'dist', 'preload.js')]
+      : [path.join(root, 'test', 'support', 'alias-net.js')];
+    env.NODE_OPTIONS = preloads.map((p) => `--require=${wine ? wine.winPath(p) : p}`).join(' ');
     if (mode === 'simulated') env.FASTNET_TEST_SIMULATE = 'win32';
   }
   if (wine) {
@@ -147,10 +154,10 @@ async function main() {
   const dir = nodeTests(major);
   const only = args.only ? new Set(args.only.split(',')) : null;
   const files = fs.readdirSync(path.join(dir, 'test', 'parallel'))
-    .filter((f) => f.startsWith(pattern) && /\.m?js$/.test(f) && (!only || only.has(f)))
+    .filter((f) => pattern.test(f) && /\.m?js$/.test(f) && (!only || only.has(f)))
     .sort().map((f) => path.join(dir, 'test', 'parallel', f));
   if (wine) wine.ensurePrefix();
-  console.log(`node-suite: ${files.length} ${pattern}* files from Debian nodejs ${fs.readFileSync(path.join(dir, '.complete'), 'utf8')} ` +
+  console.log(`node-suite: ${files.length} ${pattern.source} files${register ? ' (transparent mode)' : ''} from Debian nodejs ${fs.readFileSync(path.join(dir, '.complete'), 'utf8')} ` +
     `on node ${wine ? `${nodeVersion} (Windows node.exe under Wine)` : nodeVersion}, modes: ${modes.join(', ')}`);
 
   const plain = await pool(files, (f) => runOne(f, 'plain'));
@@ -160,7 +167,7 @@ async function main() {
     const results = await pool(baseline, (f) => runOne(f, mode));
     const failed = baseline.filter((_, i) => !results[i].ok);
     regressions += failed.length;
-    console.log(`node-suite [${mode}]: plain net passed ${baseline.length}/${files.length}; ` +
+    console.log(`node-suite [${register ? 'register, ' : ''}${mode}]: plain net passed ${baseline.length}/${files.length}; ` +
       `fastnet passed ${baseline.length - failed.length}/${baseline.length}; regressions: ${failed.length}`);
     for (const f of failed) {
       const r = results[baseline.indexOf(f)];

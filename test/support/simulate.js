@@ -1,0 +1,15 @@
+'use strict';
+// Preload for child processes in tests: FASTNET_TEST_SIMULATE=win32 runs
+// fastnet's Windows path on this host over real sockets, and
+// FASTNET_TEST_BINDING=applied makes the ioctl succeed (the POSIX twin
+// otherwise refuses it). Real Windows and Wine need neither.
+const path = require('node:path');
+
+const root = path.join(__dirname, '..', '..');
+const fastnet = require(path.join(root, 'dist', 'index.js'));
+const testing = fastnet[Symbol.for('fastnet.testing')];
+if (process.env.FASTNET_TEST_SIMULATE === 'win32') testing.setPlatform('win32');
+if (process.env.FASTNET_TEST_BINDING === 'applied') {
+  const twin = require('node-gyp-build')(root);
+  testing.setBinding({ ...twin, enableLoopbackFastPath: () => 0 });
+}
