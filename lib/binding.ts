@@ -48,13 +48,23 @@ let injected: NativeBinding | Error | undefined;
 let loaded: Native | Error | undefined;
 let warned = false;
 
+type NodeGypBuild = ((dir: string) => NativeBinding) & { resolve(dir: string): string };
+
 function loadBinding(): NativeBinding {
   if (injected instanceof Error) throw injected;
   if (injected) return injected;
   // node-gyp-build picks build/Release or prebuilds/<platform>-<arch>.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-  return load(ROOT);
+  return (require('node-gyp-build') as NodeGypBuild)(ROOT);
+}
+
+/** Where the binding would be loaded from (for `fastnet doctor`), or why it cannot be. */
+export function bindingLocation(): { path: string; kind: 'prebuild' | 'local build' } | { error: string } {
+  try {
+    const file = (require('node-gyp-build') as NodeGypBuild).resolve(ROOT);
+    return { path: file, kind: file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'local build' };
+  } catch (err) {
+    return { error: (err as Error).message.split('\n')[0] };
+  }
 }
 
 function loadTcpWrap(): TcpWrap {

@@ -127,18 +127,22 @@ function onConnectionAttempt(this: NetSocket, address: string, _port: number, fa
     return;
   }
 
+  const n = native();
+  if (!n) return skip(socket, 'no-binding');
+  const { binding, tcp } = n;
+  // Only Node's own TCP handle, or a TLS wrap around one, can take our
+  // socket; anything else (a handle from elsewhere, a test double) is left be.
+  const wrapsTcp = (handle as { _parent?: unknown })._parent instanceof tcp.TCP;
+  if (!(handle instanceof tcp.TCP) && !wrapsTcp) return skip(socket, 'external-handle');
+
   const bound = boundAddress(handle);
   // A handle bound by someone other than Node's localAddress step (Node 24's
   // BoundSocket) carries the caller's own address and port: leave it alone.
   if (bound && !config.localAddress && !config.localPort) return skip(socket, 'external-handle');
   if (bound && config.localPort) return skip(socket, 'local-port');
   if (bound && config.userBuffer) return skip(socket, 'user-buffer');
-
-  const n = native();
-  if (!n) return skip(socket, 'no-binding');
-  const { binding, tcp } = n;
   // A bound TLS socket's handle wraps the TCP handle; swapping it would unwrap TLS.
-  if (bound && !(handle instanceof tcp.TCP)) return skip(socket, 'external-handle');
+  if (bound && wrapsTcp) return skip(socket, 'external-handle');
 
   const sock = binding.createSocket(decision.family);
   if (sock < 0) return fail(socket, osErrorName(-sock, currentPlatform()), -sock);

@@ -1,0 +1,89 @@
+/**
+ * `fastnet doctor`: can the fast path work on this machine, and does it help?
+ */
+import { bindingLocation, native } from './binding.js';
+import { runBench, type MetricResult } from './bench.js';
+import { isUnsupportedCode, osErrorName } from './errors.js';
+import { currentPlatform, killSwitchOn } from './policy.js';
+
+export interface ProbeResult {
+  state: 'applied' | 'unsupported' | 'failed' | 'not-attempted';
+  code?: string;
+  errno?: number;
+  reason?: string;
+}
+
+/** The ioctl on a throwaway socket (never connected, closed at once). */
+export function probe(): ProbeResult {
+  const platform = currentPlatform();
+  if (platform !== 'win32') return { state: 'not-attempted', reason: 'not Windows' };
+  const n = native();
+  if (!n) return { state: 'not-attempted', reason: 'native binding not loaded' };
+  const sock = n.binding.createSocket(4);
+  if (sock < 0) return { state: 'failed', code: osErrorName(-sock, platform), errno: -sock };
+  const err = n.binding.enableLoopbackFastPath(sock);
+  n.binding.closeSocket(sock);
+  if (err === 0) return { state: 'applied' };
+  const code = osErrorName(err, platform);
+  return { state: isUnsupportedCode(code) ? 'unsupported' : 'failed', code, errno: err };
+}
+
+export interface DoctorReport {
+  platform: string;
+  arch: string;
+  node: string;
+  napi: string;
+  binding: { loaded: boolean; path?: string; kind?: string; error?: string };
+  probe: ProbeResult;
+  killSwitch: boolean;
+  bench: MetricResult[];
+  verdict: { use: 'yes' | 'no-gain' | 'not-available'; why: string };
+}
+
+/** Gather the report; the short benchmark takes about `benchSeconds`. */
+export async function doctor(benchSeconds = 4, onProgress?: (m: string) => void): Promise<DoctorReport> {
+  const platform = currentPlatform();
+  const loc = platform === 'win32' ? bindingLocation() : undefined;
+  const loaded = platform === 'win32' && native() !== null;
+  const binding = platform !== 'win32'
+    ? { loaded: false, error: 'not needed on this platform (fastnet is a pass-through here)' }
+    : loc && 'path' in loc ? { loaded, path: loc.path, kind: loc.kind } : { loaded, error: loc?.error };
+  const killSwitch = killSwitchOn();
+  const p = killSwitch ? { state: 'not-attempted' as const, reason: 'FASTNET_DISABLE is set' } : probe();
+  const bench = await runBench({ duration: benchSeconds, only: ['connections', 'stream-64KiB'], rounds: 3, onProgress });
+  return {
+    platform, arch: process.arch, node: process.version, napi: process.versions.napi ?? 'unknown',
+    binding, probe: p, killSwitch, bench, verdict: verdict(p, bench),
+  };
+}
+
+function verdict(p: ProbeResult, bench: MetricResult[]): DoctorReport['verdict'] {
+  if (p.state !== 'applied') {
+    return { use: 'not-available', why: p.reason ?? `the OS refused the ioctl (${p.code})` };
+  }
+  const best = Math.max(...bench.map((b) => b.ratio));
+  const gain = bench.filter((b) => b.ratioIqr[0] > 1.05);
+  if (gain.length > 0) {
+    return { use: 'yes', why: `fastnet measured better on ${gain.map((g) => `${g.metric} (x${g.ratio.toFixed(2)})`).join(', ')}` };
+  }
+  return { use: 'no-gain', why: `the ioctl is applied, but no gain was measured (best ratio ${best.toFixed(2)}); a WFP filter may force the slow path` };
+}
+
+/** The report as text. */
+export function formatDoctor(r: DoctorReport): string {
+  const lines = [
+    'fastnet doctor',
+    `  platform      ${r.platform}-${r.arch}, node ${r.node}, Node-API ${r.napi}`,
+    `  binding       ${r.binding.loaded ? `loaded (${r.binding.kind}: ${r.binding.path})` : `not loaded: ${r.binding.error}`}`,
+    `  ioctl probe   ${r.probe.state}${r.probe.code ? ` (${r.probe.code}${r.probe.errno !== undefined ? `, ${r.probe.errno}` : ''})` : ''}${r.probe.reason ? ` (${r.probe.reason})` : ''}`,
+    `  kill switch   ${r.killSwitch ? 'FASTNET_DISABLE is set: fast path off' : 'off'}`,
+    '  net vs fastnet on loopback, same run (ratio > 1: fastnet better):',
+    ...r.bench.map((b) => `    ${b.metric.padEnd(14)} net ${fmt(b.net)} ${b.unit}, fastnet ${fmt(b.fastnet)} ${b.unit}, ratio ${b.ratio.toFixed(3)}`),
+    `verdict: ${r.verdict.use === 'yes' ? 'use it' : r.verdict.use === 'no-gain' ? 'no gain measured' : 'not available here'}: ${r.verdict.why}`,
+  ];
+  return lines.join('\n');
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
