@@ -4,6 +4,7 @@
  * "attempt", so nothing native is loaded on other platforms or paths.
  * Tests inject their own binding with `setBindingForTesting`.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { debug } from './status.js';
 
@@ -54,7 +55,50 @@ function loadBinding(): NativeBinding {
   if (injected instanceof Error) throw injected;
   if (injected) return injected;
   // node-gyp-build picks build/Release or prebuilds/<platform>-<arch>.
-  return (require('node-gyp-build') as NodeGypBuild)(ROOT);
+  const file = (require('node-gyp-build') as NodeGypBuild).resolve(ROOT);
+  checkIntegrity(file);
+  return require(file) as NativeBinding;
+}
+
+/**
+ * Refuse a truncated binary before the OS loader maps it: mapping an ELF file
+ * shorter than its headers claim kills the process with SIGBUS instead of
+ * failing the load. Checks that every loaded segment (ELF) or section (PE)
+ * lies inside the file.
+ */
+export function checkIntegrity(file: string): void {
+  const buf = fs.readFileSync(file);
+  const fail = (what: string) => { throw new Error(`${file} is damaged (${what}); reinstall fastnet`); };
+  if (buf.length >= 64 && buf.readUInt32BE(0) === 0x7f454c46) { // \x7fELF
+    const is64 = buf[4] === 2;
+    const le = buf[5] === 1;
+    const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
+    const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+    const word = (o: number) => (is64 ? Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)) : u32(o));
+    const phoff = word(is64 ? 0x20 : 0x1c);
+    const phentsize = u16(is64 ? 0x36 : 0x2a);
+    const phnum = u16(is64 ? 0x38 : 0x2c);
+    if (phoff + phentsize * phnum > buf.length) fail('program headers past the end');
+    for (let i = 0; i < phnum; i++) {
+      const ph = phoff + i * phentsize;
+      if (u32(ph) !== 1) continue; // PT_LOAD
+      const offset = word(is64 ? ph + 8 : ph + 4);
+      const filesz = word(is64 ? ph + 32 : ph + 16);
+      if (offset + filesz > buf.length) fail('a loadable segment past the end');
+    }
+  } else if (buf.length >= 64 && buf.readUInt16LE(0) === 0x5a4d) { // MZ
+    const pe = buf.readUInt32LE(0x3c);
+    if (pe + 24 > buf.length || buf.readUInt32LE(pe) !== 0x4550) fail('no PE header');
+    const sections = buf.readUInt16LE(pe + 6);
+    const table = pe + 24 + buf.readUInt16LE(pe + 20);
+    if (table + sections * 40 > buf.length) fail('section table past the end');
+    for (let i = 0; i < sections; i++) {
+      const sh = table + i * 40;
+      if (buf.readUInt32LE(sh + 20) + buf.readUInt32LE(sh + 16) > buf.length) fail('a section past the end');
+    }
+  } else {
+    fail('not a native module');
+  }
 }
 
 /** Where the binding would be loaded from (for `fastnet doctor`), or why it cannot be. */

@@ -66,6 +66,16 @@ async function main() {
     }
     const entry = { version, mocha: mochaSummary, mochaExit: mocha.code };
 
+    // The soak: 10,000 mixed cycles on the real binding, then a leak count.
+    const soak = await wine.runNodeExe(exe, [path.join('test', 'soak', 'soak.js')],
+      { env: { PREBUILDS_ONLY: '1' }, timeoutMs: 900_000 });
+    process.stdout.write(soak.output.split('\n').filter((l) => l.startsWith('soak:')).map((l) => `${l}\n`).join(''));
+    entry.soak = summaryLine(soak.output, /^soak: fds.*$/gm) || `exit ${soak.code}`;
+    if (soak.code !== 0) {
+      failed = true;
+      console.log(soak.output.split('\n').slice(-30).map((l) => `    | ${l}`).join('\n'));
+    }
+
     // (b) Node's own test-net files for this major, net vs fastnet on the same node.exe.
     // (c) Node's http/https/tls files with fastnet in transparent mode (-r fastnet/register).
     if (!argv.includes('--skip-node-suite')) {
@@ -86,7 +96,7 @@ async function main() {
   console.log('\nwindows-tier summary (node.exe under Wine):');
   for (const e of report) {
     if (e.skipped) console.log(`  ${e.version}: SKIPPED, node.exe does not start under Wine (${e.skipped})`);
-    else console.log(`  ${e.version}: mocha ${e.mocha}${e.nodeSuite ? `; ${e.nodeSuite}` : ''}`);
+    else console.log(`  ${e.version}: mocha ${e.mocha}; ${e.soak}${e.nodeSuite ? `; ${e.nodeSuite}` : ''}`);
   }
   if (!report.some((e) => !e.skipped)) {
     console.log('windows-tier: no node.exe started under Wine');
