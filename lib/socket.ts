@@ -27,6 +27,9 @@ interface ClientConfig extends FastnetOptions {
 
 const kConfig = Symbol('fastnet.client');
 
+/** Handles that already hold a socket fastnet put there. */
+const prepared = new WeakSet<object>();
+
 type HookedSocket = NetSocket & { [kConfig]?: ClientConfig; _handle: TcpHandle | null };
 
 function configOf(socket: HookedSocket): ClientConfig {
@@ -116,6 +119,9 @@ function onConnectionAttempt(this: NetSocket, address: string, _port: number, fa
   if (decision.action === 'skip') return skip(socket, decision.reason);
   const handle = socket._handle;
   if (!handle || family !== decision.family) return skip(socket, 'not-loopback');
+  // The same handle again (a lookup that called back twice): it already holds
+  // our socket and a connect is under way. Leave it to Node, as net would.
+  if (prepared.has(handle)) return;
 
   if (config.mode === 'throw' && config.requested.size > 0) {
     // The caller asked for an option the fast path cannot carry, and for an
@@ -184,6 +190,7 @@ function onConnectionAttempt(this: NetSocket, address: string, _port: number, fa
     err = target.bind6('::', 0, tcp.constants.UV_TCP_IPV6ONLY);
     if (err !== 0) return fail(socket, uvErrorName(err), err);
   }
+  prepared.add(target);
   setStatus(socket, ioctlStatus(ioctl));
 }
 

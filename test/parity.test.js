@@ -145,3 +145,22 @@ for (const mode of modes) {
     });
   });
 }
+
+describe('parity: a lookup that calls back twice (found by the corpus)', () => {
+  afterEach(() => { testing.setPlatform(undefined); testing.setBinding(undefined); });
+  for (const [label, binding] of [['refused', refusingBinding], ['applied', appliedBinding]]) {
+    it(`with localAddress, fastnet (ioctl ${label}) fails exactly like net`, async () => {
+      const lookup = (h, o, cb) => {
+        const answer = () => (o.all ? cb(null, [{ address: '::1', family: 6 }]) : cb(null, '::1', 6));
+        process.nextTick(answer);
+        process.nextTick(answer);
+      };
+      const run = (impl) => outcome(() => impl.connect({ port: 0, host: 'twice.test', lookup, localAddress: '::1' }))
+        .then((r) => ({ code: r.emitted && r.emitted.code, syscall: r.emitted && r.emitted.syscall }));
+      const expected = await run(net);
+      testing.setPlatform('win32');
+      testing.setBinding(binding());
+      assert.deepEqual(await run(fastnet), expected);
+    });
+  }
+});
