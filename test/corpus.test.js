@@ -8,40 +8,12 @@
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const os = require('node:os');
-const { fastnet, net, testing, refusingBinding, appliedBinding, errorShape, once, close } = require('./support/helpers');
+const { fastnet, net, testing, refusingBinding, appliedBinding, outcome, once, close } = require('./support/helpers');
 
 const NUM_RUNS = Number(process.env.FASTNET_CORPUS_RUNS) || 150;
 // A fixed seed keeps CI repeatable; FASTNET_CORPUS_SEED explores other corners.
 const SEED = Number(process.env.FASTNET_CORPUS_SEED) || 20261125;
 const localIp = (Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4') || {}).address;
-
-/** An error's shape, with the ephemeral local port (which differs run to run) blanked. */
-function shape(err) {
-  const out = errorShape(err);
-  if (typeof out.message === 'string') out.message = out.message.replace(/( - Local \(.*):\d+\)/, '$1:*)');
-  return out;
-}
-
-/** Outcome of one call: a throw, the first 'error'/'connect'/'listening', or nothing within 3 s. */
-function outcome(fn) {
-  return new Promise((resolve) => {
-    let emitter;
-    try {
-      emitter = fn();
-    } catch (err) {
-      resolve({ threw: { ...shape(err), ctor: err.constructor.name } });
-      return;
-    }
-    const done = (r) => {
-      clearTimeout(timer);
-      resolve(r);
-      if (emitter instanceof net.Server) emitter.close(); else emitter.destroy();
-    };
-    const timer = setTimeout(() => done({ pending: true }), 3000);
-    emitter.once('error', (err) => done({ emitted: shape(err) }));
-    emitter.once(emitter instanceof net.Server ? 'listening' : 'connect', () => done({ ok: true }));
-  });
-}
 
 const answers = {
   'loop.test': [{ address: '127.0.0.1', family: 4 }],

@@ -114,26 +114,35 @@ function errorShape(err) {
   return out;
 }
 
-/** The error `fn` throws synchronously, or that the returned emitter emits. */
-function outcome(fn) {
+/** An error's shape, with an ephemeral local port in the message (it differs run to run) blanked. */
+function shape(err) {
+  const out = errorShape(err);
+  if (typeof out.message === 'string') out.message = out.message.replace(/( - Local \(.*):\d+\)/, '$1:*)');
+  return out;
+}
+
+/**
+ * Outcome of one call: what it throws synchronously (with the error's class),
+ * the first 'error' it emits, success ('connect' / 'listening'), or nothing
+ * within `timeoutMs`. The socket or server is closed afterwards.
+ */
+function outcome(fn, timeoutMs = 3000) {
   return new Promise((resolve) => {
     let emitter;
     try {
       emitter = fn();
     } catch (err) {
-      resolve({ threw: errorShape(err) });
+      resolve({ threw: { ...shape(err), ctor: err.constructor.name } });
       return;
     }
-    emitter.on('error', (err) => {
-      resolve({ emitted: errorShape(err) });
-      if (emitter.close) emitter.close();
-      if (emitter.destroy) emitter.destroy();
-    });
-    emitter.on(emitter instanceof net.Server ? 'listening' : 'connect', () => {
-      resolve({ ok: true });
-      if (emitter.close) emitter.close();
-      if (emitter.destroy) emitter.destroy();
-    });
+    const done = (r) => {
+      clearTimeout(timer);
+      resolve(r);
+      if (emitter instanceof net.Server) emitter.close(); else emitter.destroy();
+    };
+    const timer = setTimeout(() => done({ pending: true }), timeoutMs);
+    emitter.once('error', (err) => done({ emitted: shape(err) }));
+    emitter.once(emitter instanceof net.Server ? 'listening' : 'connect', () => done({ ok: true }));
   });
 }
 
