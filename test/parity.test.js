@@ -48,7 +48,19 @@ for (const mode of modes) {
       ['a name for 127.0.0.1 then ::1, to a ::1-only server', '::1', { host: 'dual.test', lookup: both(4) }],
     ]) {
       it(`echoes 1 MiB intact: ${label}`, async () => {
-        const server = await echoServer(impl, listenHost);
+        let server = await echoServer(impl, listenHost);
+        if (connect.lookup) {
+          // The first family tried must have nothing on this port, or the
+          // attempt reaches some other process's listener (seen in CI when
+          // another suite ran alongside). Pick a port free on both.
+          const other = listenHost === '::1' ? '127.0.0.1' : '::1';
+          for (let tries = 0; tries < 20; tries++) {
+            const probe = await outcome(() => net.createServer().listen(server.address().port, other), 1000);
+            if (probe.ok) break;
+            await close(server);
+            server = await echoServer(impl, listenHost);
+          }
+        }
         const payload = Buffer.alloc(1 << 20);
         for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + 7) & 0xff;
         const { data, socket } = await roundTrip(impl, { ...connect, port: server.address().port }, payload);
