@@ -105,8 +105,10 @@ function flagsOf(file) {
   return m ? m[1].trim().split(/\s+/) : [];
 }
 
-function runOne(file, mode) {
-  const env = { ...process.env, NODE_SKIP_FLAG_CHECK: '1' };
+function runOne(file, mode, slot) {
+  // Node's own runner gives each parallel worker its own test/.tmp.N through
+  // TEST_THREAD_ID; without it, concurrent files wipe each other's tmpdir.
+  const env = { ...process.env, NODE_SKIP_FLAG_CHECK: '1', TEST_THREAD_ID: String(slot) };
   delete env.NODE_OPTIONS;
   delete env.FASTNET_TEST_SIMULATE;
   if (mode !== 'plain') {
@@ -141,10 +143,10 @@ function runOne(file, mode) {
 async function pool(items, fn) {
   const results = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: jobs }, async () => {
+  await Promise.all(Array.from({ length: jobs }, async (_, slot) => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i]);
+      results[i] = await fn(items[i], slot);
     }
   }));
   return results;
@@ -160,11 +162,11 @@ async function main() {
   console.log(`node-suite: ${files.length} ${pattern.source} files${register ? ' (transparent mode)' : ''} from Debian nodejs ${fs.readFileSync(path.join(dir, '.complete'), 'utf8')} ` +
     `on node ${wine ? `${nodeVersion} (Windows node.exe under Wine)` : nodeVersion}, modes: ${modes.join(', ')}`);
 
-  const plain = await pool(files, (f) => runOne(f, 'plain'));
+  const plain = await pool(files, (f, slot) => runOne(f, 'plain', slot));
   const baseline = files.filter((_, i) => plain[i].ok);
   let regressions = 0;
   for (const mode of modes) {
-    const results = await pool(baseline, (f) => runOne(f, mode));
+    const results = await pool(baseline, (f, slot) => runOne(f, mode, slot));
     const failed = baseline.filter((_, i) => !results[i].ok);
     regressions += failed.length;
     console.log(`node-suite [${register ? 'register, ' : ''}${mode}]: plain net passed ${baseline.length}/${files.length}; ` +
