@@ -12,7 +12,8 @@ import { noteOptionRequest, prepareConnect } from './socket.js';
 import { currentPlatform } from './policy.js';
 import { countSkip } from './status.js';
 
-type Method = (this: unknown, ...args: unknown[]) => unknown;
+// Socket methods, whatever their own parameters.
+type Method = (this: net.Socket, ...args: any[]) => unknown;
 
 /** net's own methods, as they were before any copy of fastnet patched them. */
 export interface Originals {
@@ -73,7 +74,7 @@ function setKeepAlive(this: net.Socket, ...args: unknown[]): unknown {
 }
 
 function _createServerHandle(address: string | null, port: number, addressType: number,
-  fd: number | undefined, flags: number): unknown {
+  fd: number | undefined, flags: number): ReturnType<CreateServerHandle> {
   return createServerHandleWithFastPath(originals.createServerHandle, address, port, addressType, fd, flags);
 }
 

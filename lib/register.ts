@@ -8,11 +8,22 @@
 // The real exports object (not a namespace copy): patching writes to it.
 import net = require('node:net');
 import { syncBuiltinESMExports } from 'node:module';
-import { hooks, originals, PATCH_KEY, type PatchRecord } from './hooks.js';
+import { hooks, originals, PATCH_KEY, type Originals, type PatchRecord } from './hooks.js';
 
 const netAny = net as unknown as Record<string | symbol, unknown>;
 const serverProto = net.Server.prototype as unknown as Record<string, unknown>;
 const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
+
+/** Put one set of methods (fastnet's hooks or net's originals) on net. */
+function install(m: Originals): void {
+  serverProto._listen2 = m.listen2;
+  socketProto.connect = m.connect;
+  socketProto.setNoDelay = m.setNoDelay;
+  socketProto.setKeepAlive = m.setKeepAlive;
+  netAny._createServerHandle = m.createServerHandle;
+  // ESM importers of node:net see the same named exports.
+  syncBuiltinESMExports();
+}
 
 /**
  * Patch `node:net` in place. Returns false if it was already patched (by
@@ -21,14 +32,11 @@ const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
 export function patch(): boolean {
   if (netAny[PATCH_KEY]) return false;
   const record: PatchRecord = { originals, hooks };
-  serverProto._listen2 = hooks._listen2;
-  socketProto.connect = hooks.connect;
-  socketProto.setNoDelay = hooks.setNoDelay;
-  socketProto.setKeepAlive = hooks.setKeepAlive;
-  netAny._createServerHandle = hooks._createServerHandle;
   Object.defineProperty(net, PATCH_KEY, { value: record, configurable: true });
-  // ESM importers of node:net see the same named exports.
-  syncBuiltinESMExports();
+  install({
+    listen2: hooks._listen2, connect: hooks.connect, setNoDelay: hooks.setNoDelay,
+    setKeepAlive: hooks.setKeepAlive, createServerHandle: hooks._createServerHandle,
+  });
   return true;
 }
 
@@ -36,15 +44,9 @@ export function patch(): boolean {
 export function unpatch(): boolean {
   const record = netAny[PATCH_KEY] as PatchRecord | undefined;
   if (!record) return false;
-  // Restore the originals recorded by whichever copy patched.
-  const saved = record.originals;
-  serverProto._listen2 = saved.listen2;
-  socketProto.connect = saved.connect;
-  socketProto.setNoDelay = saved.setNoDelay;
-  socketProto.setKeepAlive = saved.setKeepAlive;
-  netAny._createServerHandle = saved.createServerHandle;
   delete netAny[PATCH_KEY];
-  syncBuiltinESMExports();
+  // Restore the originals recorded by whichever copy patched.
+  install(record.originals);
   return true;
 }
 
