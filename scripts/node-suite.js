@@ -21,6 +21,7 @@ const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { debianMirror } = require('./debian');
 
 const root = path.join(__dirname, '..');
 const args = parseArgs(process.argv.slice(2));
@@ -46,37 +47,54 @@ function parseArgs(argv) {
   return out;
 }
 
-/** Node's test tree for this major, from Debian's source package, cached under .cache/. */
+/**
+ * Node's test tree from Debian's nodejs source package, cached under .cache/:
+ * this major's own where Debian serves it, otherwise the nearest major that
+ * it serves (24's source is listed but not always served).
+ */
 function nodeTests(major) {
-  const dir = path.join(root, '.cache', 'node-src', String(major));
-  if (fs.existsSync(path.join(dir, '.complete'))) return dir;
-  fs.mkdirSync(dir, { recursive: true });
+  const listed = debianVersions();
+  const majors = [...new Set(listed.map((v) => Number(v.split('.')[0])))]
+    .sort((a, b) => Math.abs(a - major) - Math.abs(b - major) || b - a);
+  const tried = [];
+  for (const m of majors) {
+    const dir = path.join(root, '.cache', 'node-src', String(m));
+    if (fs.existsSync(path.join(dir, '.complete'))) return { dir, major: m, version: fs.readFileSync(path.join(dir, '.complete'), 'utf8'), tried };
+    const version = listed.filter((v) => v.startsWith(`${m}.`)).sort(compareVersions).at(-1);
+    if (download(version, dir)) return { dir, major: m, version, tried };
+    tried.push(version);
+  }
+  throw new Error(`node-suite: Debian serves no nodejs source (tried ${tried.join(', ')})`);
+}
+
+function download(version, dir) {
   const dl = path.join(root, '.cache', 'deb-src');
   fs.mkdirSync(dl, { recursive: true });
-  const version = debianVersion(major);
   console.log(`node-suite: fetching Debian nodejs ${version} source`);
   try {
     execFileSync('apt-get', ['source', '--download-only', `nodejs=${version}`], { cwd: dl, stdio: 'ignore' });
   } catch {
-    // Some side files of the source package are missing from the archive;
+    // Some side files of the source package can be missing from the archive;
     // the .orig tarball, which holds the tests, is what matters.
   }
   const upstream = version.replace(/-[^-]+$/, '');
   const tarball = path.join(dl, `nodejs_${upstream}.orig.tar.xz`);
-  if (!fs.existsSync(tarball)) throw new Error(`node-suite: ${tarball} could not be downloaded`);
+  if (!fs.existsSync(tarball)) {
+    console.log(`node-suite: Debian lists nodejs ${version} but does not serve its source`);
+    return false;
+  }
+  fs.mkdirSync(dir, { recursive: true });
   execFileSync('tar', ['-xJf', tarball, '-C', dir, '--strip-components=1', '--wildcards',
     '*/test/common/*', '*/test/fixtures/*', '*/test/parallel/*'], { stdio: 'inherit' });
   fs.writeFileSync(path.join(dir, '.complete'), version);
-  return dir;
+  return true;
 }
 
-function debianVersion(major) {
+/** Every nodejs source version Debian lists. */
+function debianVersions() {
   ensureDebSrc();
   const out = execFileSync('apt-cache', ['showsrc', 'nodejs']).toString();
-  const versions = [...out.matchAll(/^Version: (\S+)/gm)].map((m) => m[1])
-    .filter((v) => v.startsWith(`${major}.`));
-  if (versions.length === 0) throw new Error(`node-suite: Debian offers no nodejs ${major}.x source`);
-  return versions.sort(compareVersions).at(-1);
+  return [...new Set([...out.matchAll(/^Version: (\S+)/gm)].map((m) => m[1]))];
 }
 
 function compareVersions(a, b) {
@@ -88,16 +106,11 @@ function compareVersions(a, b) {
   return 0;
 }
 
-/** Add deb-src entries (for sid and trixie) built from the machine's own Debian mirror, once. */
+/** Add deb-src entries (for sid and trixie) on the machine's own Debian mirror, once. */
 function ensureDebSrc() {
   const list = '/etc/apt/sources.list.d/fastnet-src.sources';
   if (fs.existsSync(list)) return;
-  const sources = '/etc/apt/sources.list.d/debian.sources';
-  let uri = null;
-  if (fs.existsSync(sources)) uri = (/^URIs:\s*(\S+)/m.exec(fs.readFileSync(sources, 'utf8')) || [])[1];
-  if (!uri && fs.existsSync('/etc/apt/sources.list')) {
-    uri = (/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+\S+\s+main/m.exec(fs.readFileSync('/etc/apt/sources.list', 'utf8')) || [])[1];
-  }
+  const uri = debianMirror();
   if (!uri) throw new Error('node-suite: no Debian mirror configured to derive a deb-src entry from');
   fs.writeFileSync(list, [
     'Types: deb-src', `URIs: ${uri}`, 'Suites: sid trixie trixie-updates', 'Components: main',
@@ -114,21 +127,22 @@ function flagsOf(file) {
 function runOne(file, mode, slot) {
   // Node's own runner gives each parallel worker its own test/.tmp.N through
   // TEST_THREAD_ID; without it, concurrent files wipe each other's tmpdir.
-  const env = { ...process.env, NODE_SKIP_FLAG_CHECK: '1', TEST_THREAD_ID: String(slot) };
-  delete env.NODE_OPTIONS;
-  delete env.FASTNET_TEST_SIMULATE;
+  const extra = { NODE_SKIP_FLAG_CHECK: '1', TEST_THREAD_ID: String(slot) };
   if (mode !== 'plain') {
     const preloads = register
       ? [path.join(root, 'test', 'support', 'simulate.js'), path.join(root, 'dist', 'preload.js')]
       : [path.join(root, 'test', 'support', 'alias-net.js')];
-    env.NODE_OPTIONS = preloads.map((p) => `--require=${wine ? wine.winPath(p) : p}`).join(' ');
-    if (mode === 'simulated') env.FASTNET_TEST_SIMULATE = 'win32';
+    extra.NODE_OPTIONS = preloads.map((p) => `--require=${wine ? wine.winPath(p) : p}`).join(' ');
+    if (mode === 'simulated') extra.FASTNET_TEST_SIMULATE = 'win32';
   }
+  const env = { ...process.env, ...extra };
+  if (mode === 'plain') delete env.NODE_OPTIONS;
+  if (mode !== 'simulated') delete env.FASTNET_TEST_SIMULATE;
   if (wine) {
     // Our checkout also holds the Linux build of the binding; Windows must use the prebuild.
-    env.PREBUILDS_ONLY = '1';
+    // node.exe gets a clean environment: only what the test needs.
     return wine.runNodeExe(nodeBin, [...flagsOf(file), file],
-      { cwd: path.dirname(path.dirname(file)), env, timeoutMs: TIMEOUT_MS })
+      { cwd: path.dirname(path.dirname(file)), env: { ...extra, PREBUILDS_ONLY: '1' }, timeoutMs: TIMEOUT_MS })
       .then((r) => ({ ok: r.code === 0, code: r.code, signal: r.signal, output: r.output.slice(-4000) }));
   }
   return new Promise((resolve) => {
@@ -159,14 +173,17 @@ async function pool(items, fn) {
 }
 
 async function main() {
-  const dir = nodeTests(major);
+  const tests = nodeTests(Number(major));
+  const dir = tests.dir;
   const only = args.only ? new Set(args.only.split(',')) : null;
   const files = fs.readdirSync(path.join(dir, 'test', 'parallel'))
     .filter((f) => pattern.test(f) && /\.m?js$/.test(f) && (!only || only.has(f)))
     .sort().map((f) => path.join(dir, 'test', 'parallel', f));
-  if (wine) wine.ensurePrefix();
-  console.log(`node-suite: ${files.length} ${pattern.source} files${register ? ' (transparent mode)' : ''} from Debian nodejs ${fs.readFileSync(path.join(dir, '.complete'), 'utf8')} ` +
-    `on node ${wine ? `${nodeVersion} (Windows node.exe under Wine)` : nodeVersion}, modes: ${modes.join(', ')}`);
+  if (wine) wine.ensureWine();
+  // Which tests ran against which binary, in one line the summaries can quote.
+  console.log(`node-suite tests: ${files.length} ${pattern.source} files from Debian nodejs ${tests.version}` +
+    `${tests.major !== Number(major) ? ` (the nearest major Debian serves; ${major}'s is not)` : ''} ` +
+    `on node ${wine ? `${nodeVersion} (Windows node.exe under Wine)` : nodeVersion}${register ? ', transparent mode' : ''}, modes: ${modes.join(', ')}`);
 
   const plain = await pool(files, (f, slot) => runOne(f, 'plain', slot));
   const baseline = files.filter((_, i) => plain[i].ok);
