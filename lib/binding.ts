@@ -6,12 +6,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+// The real exports object: in transparent mode _createServerHandle is ours.
+import net = require('node:net');
 import { debug } from './status.js';
 
 /** The native binding: numbers in, numbers out. */
 export interface NativeBinding {
-  /** A new unbound TCP socket for family 4 or 6, or -(OS error number). */
-  createSocket(family: 4 | 6): number;
+  /**
+   * A new TCP socket for family 4 or 6 (IPv6 ones are V6ONLY), or -(OS error
+   * number). With `bindAny`, it is bound to the wildcard address, port 0.
+   */
+  createSocket(family: 4 | 6, bindAny?: boolean): number;
   /** 0, or the OS error number from SIO_LOOPBACK_FAST_PATH. */
   enableLoopbackFastPath(sock: number): number;
   /** Closes a socket never handed to Node; 0 or the OS error number. */
@@ -33,21 +38,18 @@ export interface TcpHandle {
   [key: string]: unknown;
 }
 
-export interface TcpWrap {
-  TCP: new (type: number) => TcpHandle;
-  constants: { SOCKET: number; SERVER: number; UV_TCP_IPV6ONLY: number };
-}
+export type TcpClass = new (type: number) => TcpHandle;
 
-export interface Native {
-  binding: NativeBinding;
-  tcp: TcpWrap;
-}
+/** tcp_wrap's TCPWrap::SERVER handle type and libuv's UV_TCP_IPV6ONLY flag: fixed values in Node and libuv. */
+export const TCP_SERVER = 1;
+export const UV_TCP_IPV6ONLY = 1;
 
 const ROOT = path.join(__dirname, '..');
 
 let injected: NativeBinding | Error | undefined;
-let loaded: Native | Error | undefined;
+let loaded: NativeBinding | Error | undefined;
 let warned = false;
+let TCP: TcpClass | undefined;
 
 type NodeGypBuild = ((dir: string) => NativeBinding) & { resolve(dir: string): string };
 
@@ -111,20 +113,39 @@ export function bindingLocation(): { path: string; kind: 'prebuild' | 'local bui
   }
 }
 
-function loadTcpWrap(): TcpWrap {
-  // process.binding('tcp_wrap') is on Node's allow-list and is how a socket
-  // made elsewhere reaches a TCP handle (`handle.open(socket)`).
-  return (process as unknown as { binding(name: string): TcpWrap }).binding('tcp_wrap');
+/**
+ * Node's TCP handle class, which can adopt a socket made elsewhere
+ * (`handle.open(socket)`). `from`, a handle Node itself just created with
+ * `new TCP(...)`, tells it for free; otherwise Node's own createServerHandle
+ * makes one (bound to 127.0.0.1, port 0) and it is closed at once. Never
+ * process.binding('tcp_wrap'): that prints DEP0111 under --pending-deprecation.
+ * Returns a (negative) libuv error code if even that fails, such as EMFILE.
+ */
+export function tcpClass(from?: object): TcpClass | number {
+  if (TCP) return TCP;
+  if (from) return TCP = from.constructor as TcpClass;
+  const record = (net as unknown as Record<symbol, { originals: { createServerHandle: CreateServerHandle } } | undefined>)[
+    Symbol.for('fastnet.patch')];
+  const make = record?.originals.createServerHandle ??
+    (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
+  const handle = make('127.0.0.1', 0, 4, undefined, 0);
+  if (typeof handle === 'number') return handle;
+  TCP = handle.constructor as TcpClass;
+  handle.close();
+  return TCP;
 }
 
+type CreateServerHandle = (address: string | null, port: number, addressType: number,
+  fd: number | undefined, flags: number) => TcpHandle | number;
+
 /**
- * The native pieces, or null when they cannot be had. A failure warns once
+ * The native binding, or null when it cannot be had. A failure warns once
  * per process (code FASTNET_NO_BINDING) and fastnet then behaves like net.
  */
-export function native(): Native | null {
+export function native(): NativeBinding | null {
   if (loaded === undefined) {
     try {
-      loaded = { binding: loadBinding(), tcp: loadTcpWrap() };
+      loaded = loadBinding();
     } catch (err) {
       loaded = err instanceof Error ? err : new Error(String(err));
     }

@@ -19,10 +19,10 @@ export function probe(): ProbeResult {
   if (platform !== 'win32') return { state: 'not-attempted', reason: 'not Windows' };
   const n = native();
   if (!n) return { state: 'not-attempted', reason: 'native binding not loaded' };
-  const sock = n.binding.createSocket(4);
+  const sock = n.createSocket(4);
   if (sock < 0) return { state: 'failed', code: osErrorName(-sock, platform), errno: -sock };
-  const err = n.binding.enableLoopbackFastPath(sock);
-  n.binding.closeSocket(sock);
+  const err = n.enableLoopbackFastPath(sock);
+  n.closeSocket(sock);
   if (err === 0) return { state: 'applied' };
   const code = osErrorName(err, platform);
   return { state: isUnsupportedCode(code) ? 'unsupported' : 'failed', code, errno: err };

@@ -17,6 +17,17 @@ export function unsupportedOptionError(option: string, sockopt: string): TypeErr
   'ERR_FASTNET_UNSUPPORTED_OPTION');
 }
 
+/**
+ * A cluster worker's server asked for `loopbackFastPath` and its primary made
+ * the listening socket the other way: the worker cannot change it.
+ */
+export function clusterOptionError(requested: boolean, applied: boolean): Error & { code: string } {
+  return withCode(new Error(
+    `The server option loopbackFastPath: ${requested} cannot be honoured in a cluster worker: ` +
+    `the primary made the listening socket ${applied ? 'with' : 'without'} the loopback fast path. ` +
+    'Set it where the primary creates its servers, or drop it here'), 'ERR_FASTNET_CLUSTER_OPTION');
+}
+
 /** Same text as Node's ERR_INVALID_ARG_TYPE (for a single expected type). */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError & { code: string } {
   let received: string;

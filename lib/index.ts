@@ -5,15 +5,19 @@
  */
 import * as net from 'node:net';
 import * as dc from 'node:diagnostics_channel';
-import { setBindingForTesting } from './binding.js';
-import { SUPPORTED_SOCKET_OPTIONS, readFastnetOptions, type FastnetOptions } from './options.js';
+import { setBindingForTesting, tcpClass } from './binding.js';
+import { listenToPrimary } from './cluster.js';
+import { rememberRefusal } from './fastsocket.js';
+import {
+  SUPPORTED_SOCKET_OPTIONS, handleMethods, installGuards, readFastnetOptions, type FastnetOptions,
+} from './options.js';
 import { invalidArgType } from './errors.js';
-import { currentPlatform, setPlatformForTesting } from './policy.js';
-import { hooks } from './hooks.js';
+import { currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, setPlatformForTesting } from './policy.js';
+import { hooks, originals, seam } from './hooks.js';
 import { configureServer, initServer } from './server.js';
 import { configureClient, initClient } from './socket.js';
 import { patch, unpatch, isPatched } from './register.js';
-import { getEntry, snapshot, stats, type FastPathStats, type FastPathStatus } from './status.js';
+import { getStatus, snapshot, stats, type FastPathStats, type FastPathStatus } from './status.js';
 
 export * from 'node:net';
 export { SUPPORTED_SOCKET_OPTIONS };
@@ -68,7 +72,9 @@ export const Server = function Server(this: Server, options?: unknown, connectio
 Object.setPrototypeOf(Server.prototype, net.Server.prototype);
 Object.setPrototypeOf(Server, net.Server);
 
-Object.defineProperty(Server.prototype, '_listen2', { configurable: true, writable: true, value: hooks._listen2 });
+for (const [name, value] of Object.entries(hooks.server)) {
+  Object.defineProperty(Server.prototype, name, { configurable: true, writable: true, value });
+}
 
 /**
  * `net.Socket` whose connections to loopback addresses use the fast path on
@@ -83,11 +89,18 @@ export const Socket = function Socket(this: Socket, options?: SocketConstructorO
 Object.setPrototypeOf(Socket.prototype, net.Socket.prototype);
 Object.setPrototypeOf(Socket, net.Socket);
 
-for (const name of ['connect', 'setNoDelay', 'setKeepAlive'] as const) {
-  Object.defineProperty(Socket.prototype, name, { configurable: true, writable: true, value: hooks[name] });
+for (const [name, value] of Object.entries(hooks.socket)) {
+  Object.defineProperty(Socket.prototype, name, { configurable: true, writable: true, value });
 }
 
 const clientSocketChannel = dc.channel('net.client.socket');
+// Node 20 publishes 'net.client.socket' in net.connect(); later versions in
+// Socket.prototype.connect(), which fastnet's connect() goes through. Publish
+// exactly where net does, so diagnostics tools see each socket once.
+const connectPublishes = !Function.prototype.toString.call(originals.connect).includes('netClientSocketChannel');
+
+// A cluster worker hears from its primary what was done for shared listeners.
+listenToPrimary();
 
 /** Like `net.createServer()`, returning a fastnet `Server`. */
 export function createServer(connectionListener?: (socket: net.Socket) => void): Server;
@@ -106,7 +119,7 @@ export function connect(...args: unknown[]): Socket {
   const normalized = normalizeArgs(args) as [net.NetConnectOpts & { timeout?: number }, unknown];
   const options = normalized[0];
   const socket = new Socket(options as SocketConstructorOpts);
-  if (clientSocketChannel.hasSubscribers) clientSocketChannel.publish({ socket });
+  if (connectPublishes && clientSocketChannel.hasSubscribers) clientSocketChannel.publish({ socket });
   if (options.timeout) socket.setTimeout(options.timeout);
   return (socket.connect as (...a: unknown[]) => Socket)(normalized);
 }
@@ -120,21 +133,22 @@ export { connect as createConnection, Socket as Stream };
  * options that were withheld from a fast-path socket.
  */
 export function fastPathStatus(target: net.Socket | net.Server): FastPathStatus {
-  const t = target as unknown as { _handle?: object | null; server?: object | null };
-  const entry = getEntry(target) ?? (t._handle ? getEntry(t._handle) : undefined);
-  if (entry) return snapshot(entry);
-  if (target instanceof net.Socket && t.server) {
-    const parent = getEntry(t.server);
-    if (parent) return { ...snapshot(parent), inherited: true } as FastPathStatus;
+  const own = getStatus(target);
+  if (own) return snapshot(target, own);
+  const t = target as unknown as { server?: object | null; _server?: object | null };
+  const listener = target instanceof net.Socket ? t.server ?? t._server : undefined;
+  if (listener) {
+    const parent = getStatus(listener);
+    if (parent) return snapshot(target, parent, INHERITED);
   }
   if (currentPlatform() !== 'win32') {
     // An accepted socket reports its listener's state, here "not Windows" too.
-    return target instanceof net.Socket && t.server
-      ? { state: 'skipped', reason: 'platform', inherited: true }
-      : { state: 'skipped', reason: 'platform' };
+    return listener ? { state: 'skipped', reason: 'platform', inherited: true } : { state: 'skipped', reason: 'platform' };
   }
   return { state: 'skipped', reason: 'untracked' };
 }
+
+const INHERITED = Object.freeze({ inherited: true });
 
 /**
  * Set fastnet's options (`loopbackFastPath`, `unsupportedOptions`) on a
@@ -150,6 +164,17 @@ export function setFastPathOptions(target: net.Server | net.Socket, options: Fas
 
 export { patch, unpatch, isPatched };
 
+/**
+ * The kill switch at run time: `true` turns the fast path off for servers and
+ * connections set up from now on, `false` back on, `undefined` re-reads
+ * FASTNET_DISABLE (which is otherwise read once, when fastnet loads).
+ * Returns the new state.
+ */
+export function setKillSwitch(on?: boolean): boolean {
+  setKillSwitch_(on);
+  return killSwitchOn();
+}
+
 /** Process-wide counts of fast-path outcomes. */
 export function fastPathStats(): FastPathStats {
   return stats();
@@ -160,7 +185,22 @@ export function fastPathStats(): FastPathStats {
  * OS by injecting the platform and the native binding.
  */
 Object.defineProperty(exports, Symbol.for('fastnet.testing'), {
-  value: Object.freeze({ setPlatform: setPlatformForTesting, setBinding: setBindingForTesting }),
+  value: Object.freeze({
+    setPlatform: setPlatformForTesting,
+    // A new binding also forgets a remembered refusal.
+    setBinding(binding: Parameters<typeof setBindingForTesting>[0]) {
+      setBindingForTesting(binding);
+      rememberRefusal(rememberRefusal());
+    },
+    rememberRefusal,
+    /** Node's TCP handle methods behind the option guards (installed now if need be): what really reaches the OS. */
+    handleMethods() {
+      const TCP = tcpClass();
+      if (typeof TCP !== 'number') installGuards(TCP);
+      return handleMethods;
+    },
+    seam,
+  }),
 });
 
 // `import fastnet from 'fastnet'` from TypeScript's CommonJS output reads `.default`.

@@ -1,11 +1,12 @@
 /**
  * fastnet's own options, and the socket-option subset a fast-path socket
- * supports. Unsupported options are kept away from the OS at the handle, the
- * one place every route (Socket methods, constructor options, a server's
- * noDelay/keepAlive, Node re-applying them after connect) goes through.
+ * supports. Unsupported options are kept away from the OS at the TCP handle,
+ * the one place every route goes through (Socket methods, constructor
+ * options, a server's noDelay/keepAlive, Node re-applying them after
+ * connect, TLS sockets, whose handles forward to the TCP handle).
  */
-import { Socket as NetSocket } from 'node:net';
-import type { TcpHandle } from './binding.js';
+import type { Socket as NetSocket } from 'node:net';
+import type { TcpClass, TcpHandle } from './binding.js';
 import { invalidArgType, invalidArgValue, unsupportedOptionError } from './errors.js';
 import { recordIgnoredOption } from './status.js';
 
@@ -26,7 +27,11 @@ export type UnsupportedOptionsMode = 'ignore' | 'throw';
 export interface FastnetOptions {
   /** false: never use the fast path here. true: also for a 0.0.0.0 listener. Default: loopback only. */
   loopbackFastPath?: boolean;
-  /** 'ignore' (default): withhold the option, record it in the status. 'throw': TypeError ERR_FASTNET_UNSUPPORTED_OPTION. */
+  /**
+   * 'ignore' (default): withhold the option, record it in the status.
+   * 'throw': a call on a fast-path socket throws TypeError ERR_FASTNET_UNSUPPORTED_OPTION;
+   * an option requested before the connection was set up destroys it with that error.
+   */
   unsupportedOptions?: UnsupportedOptionsMode;
 }
 
@@ -34,6 +39,7 @@ export interface FastnetOptions {
 export function readFastnetOptions(options: unknown): FastnetOptions {
   if (options === null || typeof options !== 'object') return {};
   const { loopbackFastPath, unsupportedOptions } = options as Record<string, unknown>;
+  if (loopbackFastPath === undefined && unsupportedOptions === undefined) return {};
   if (loopbackFastPath !== undefined && typeof loopbackFastPath !== 'boolean') {
     throw invalidArgType('options.loopbackFastPath', 'boolean', loopbackFastPath);
   }
@@ -48,16 +54,13 @@ export function readFastnetOptions(options: unknown): FastnetOptions {
 
 /** The handle methods that would set an unsupported option, with the names users know. */
 const GUARDED = [
-  { method: 'setNoDelay', option: 'noDelay', sockopt: 'TCP_NODELAY' },
-  { method: 'setKeepAlive', option: 'keepAlive', sockopt: 'SO_KEEPALIVE' },
+  { method: 'setNoDelay', option: 'noDelay', sockopt: 'TCP_NODELAY', symbol: 'kSetNoDelay' },
+  { method: 'setKeepAlive', option: 'keepAlive', sockopt: 'SO_KEEPALIVE', symbol: 'kSetKeepAlive' },
   // Node 24+: the typeOfService option and socket.setTypeOfService().
-  { method: 'setTypeOfService', option: 'typeOfService', sockopt: 'IP_TOS' },
+  { method: 'setTypeOfService', option: 'typeOfService', sockopt: 'IP_TOS', symbol: 'kSetTOS' },
 ] as const;
 
-/** The option a Socket method would set, if it is one the fast path lacks. */
-export function unsupportedOptionOf(method: string): { option: string; sockopt: string } | undefined {
-  return GUARDED.find((g) => g.method === method);
-}
+type GuardedMethod = typeof GUARDED[number]['method'];
 
 /** The error for an unsupported option, by its Node name (noDelay, keepAlive, typeOfService). */
 export function unsupportedOptionErrorFor(option: string): TypeError & { code: string } {
@@ -65,33 +68,81 @@ export function unsupportedOptionErrorFor(option: string): TypeError & { code: s
   return unsupportedOptionError(option, sockopt);
 }
 
+/** Where a fast-path handle records withheld options, and how it reacts to them. */
+interface Guard {
+  mode: UnsupportedOptionsMode;
+  /** The object whose status lists withheld options: the client socket; for accepted ones, their own socket. */
+  record?: object;
+  /** In 'throw' mode, the socket to destroy if Node itself applies an unsupported option. */
+  socket?: NetSocket;
+}
+
+const fastHandles = new WeakMap<object, Guard>();
+
 /**
- * Make a fast-path handle refuse unsupported options: 'ignore' records them on
- * `record` and does nothing; 'throw' throws to the caller, after undoing the
- * request in Node's socket state so Node does not re-apply it later.
+ * Node's own TCP handle methods, which the guards call for every handle that
+ * is not on the fast path. Exposed (via the testing hook) so tests can watch
+ * what really reaches the OS.
  */
-export function guardHandle(handle: TcpHandle, record: object, mode: UnsupportedOptionsMode): void {
-  for (const { method, option, sockopt } of GUARDED) {
-    if (typeof handle[method] !== 'function') continue;
-    handle[method] = function guarded(enable: boolean): number {
-      if (!enable) return 0;
-      if (mode === 'throw') {
-        const owner = handle.owner;
-        const undo = (NetSocket.prototype as unknown as Record<string, unknown>)[method];
-        if (owner instanceof NetSocket && typeof undo === 'function' && method !== 'setTypeOfService') {
-          undo.call(owner, false);
-        }
-        throw unsupportedOptionError(option, sockopt);
-      }
-      recordIgnoredOption(record, option);
+export const handleMethods: Partial<Record<GuardedMethod, (this: TcpHandle, ...args: unknown[]) => number>> = {};
+
+let guardsOn = false;
+
+/**
+ * One guard per method on TCP.prototype, installed the first time a handle
+ * goes on the fast path (never in pass-through). For other handles it costs a
+ * WeakMap lookup; for fast-path ones the option never reaches the OS.
+ */
+export function installGuards(TCP: TcpClass): void {
+  if (guardsOn) return;
+  guardsOn = true;
+  const proto = TCP.prototype as unknown as Record<string, unknown>;
+  for (const { method, option } of GUARDED) {
+    if (typeof proto[method] !== 'function') continue;
+    handleMethods[method] = proto[method] as never;
+    proto[method] = function guarded(this: TcpHandle, ...args: unknown[]): number {
+      const guard = fastHandles.get(this);
+      if (guard === undefined) return handleMethods[method]!.apply(this, args);
+      // Turning an option off, or TOS 0, asks for nothing.
+      if (args[0]) withhold(this, guard, option);
       return 0;
     };
   }
 }
 
-/** Remove the guards again (the socket did not end up on the fast path). */
-export function unguardHandle(handle: TcpHandle): void {
-  for (const { method } of GUARDED) delete handle[method];
+let ownerSymbol: symbol | null | undefined;
+
+/**
+ * The socket that owns an accepted handle. Node sets it (under its
+ * owner_symbol) before it applies a server's noDelay/keepAlive, and the
+ * record must outlive the handle, which is gone once the socket closes.
+ */
+function ownerOf(handle: object): object | undefined {
+  ownerSymbol ??= Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol') ?? null;
+  return ownerSymbol ? (handle as Record<symbol, object | undefined>)[ownerSymbol] : undefined;
+}
+
+function withhold(handle: object, guard: Guard, option: string): void {
+  recordIgnoredOption(guard.record ?? ownerOf(handle) ?? handle, option);
+  if (guard.mode === 'throw' && guard.socket) {
+    // Node applies options it was given before the connection existed from
+    // inside its own callbacks, where a throw would crash the process:
+    // report it the way net reports I/O errors.
+    const socket = guard.socket;
+    guard.socket = undefined;
+    process.nextTick(() => socket.destroy(unsupportedOptionErrorFor(option)));
+  }
+}
+
+/** Put a TCP handle (one holding our socket, ioctl applied) under the guards. */
+export function guardHandle(handle: TcpHandle, guard: Guard): void {
+  installGuards(handle.constructor as TcpClass);
+  fastHandles.set(handle, guard);
+}
+
+/** Whether a TCP handle is on the fast path (under the guards). */
+export function isGuarded(handle: object): boolean {
+  return fastHandles.has(handle);
 }
 
 /**
@@ -101,7 +152,38 @@ export function unguardHandle(handle: TcpHandle): void {
  * and re-applies the options after connect, which the guards then catch.
  */
 export function clearPendingOptions(handle: TcpHandle): void {
-  const proto = Object.getPrototypeOf(handle) as TcpHandle;
-  proto.setNoDelay.call(handle, false);
-  proto.setKeepAlive.call(handle, false, 0);
+  const noDelay = handleMethods.setNoDelay ?? handle.setNoDelay;
+  const keepAlive = handleMethods.setKeepAlive ?? handle.setKeepAlive;
+  noDelay.call(handle, false);
+  keepAlive.call(handle, false, 0);
+}
+
+/**
+ * The unsupported options Node holds for this socket, to apply once it is
+ * connected: constructor options, and calls made before the connection was
+ * set up. Node 20 to 26 keep them under these symbols; if a future Node
+ * renames them, the guards still withhold the options when Node applies them.
+ */
+export function requestedOptions(socket: NetSocket): string[] {
+  const out: string[] = [];
+  const s = socket as unknown as Record<symbol, unknown>;
+  for (const sym of Object.getOwnPropertySymbols(socket)) {
+    const g = GUARDED.find((x) => x.symbol === sym.description);
+    if (g && (g.option === 'typeOfService' ? Boolean(s[sym]) : s[sym] === true)) out.push(g.option);
+  }
+  return out;
+}
+
+/**
+ * A user's own call (`setNoDelay(true)` and the like) on a socket that is on
+ * the fast path, in 'throw' mode: throw to the caller, synchronously, before
+ * Node records or applies anything.
+ */
+export function checkOptionCall(socket: NetSocket, method: GuardedMethod, enable: boolean): void {
+  const handle = (socket as unknown as { _handle?: { _parent?: object } | null })._handle;
+  if (!handle || !enable || !guardsOn) return;
+  const guard = fastHandles.get(handle._parent ?? handle);
+  if (guard?.mode === 'throw') {
+    throw unsupportedOptionErrorFor(GUARDED.find((g) => g.method === method)!.option);
+  }
 }

@@ -19,8 +19,9 @@ export type SkipReason =
   | 'fd'              // listen({ fd }): the socket is not ours
   | 'external-handle' // listen(handle) or a handle from elsewhere
   | 'cluster'         // a cluster worker listens on its primary's handle
-  | 'local-port'      // connect({ localPort }): rebinding a fixed port would open a race
-  | 'user-buffer'     // connect({ onread, localAddress }): the user buffer lives on Node's handle
+  | 'local-port'      // a host name with localPort and happy eyeballs: Node binds before the attempt
+  | 'local-address'   // localAddress of the other family: Node's bind fails, exactly as with net
+  | 'no-listen-hook'  // this Node has no usable server seam (_listen2 missing or deprecated), so neither end opts in
   | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested
   | 'no-binding'      // the native binding could not be loaded
   | 'untracked';      // fastnet never saw this object (not made or connected through fastnet)
@@ -92,10 +93,12 @@ export function decide(role: Role, address: string | null | undefined,
 }
 
 let platformOverride: string | undefined;
+let env: PolicyEnv | undefined;
 
 /** Tests run the Windows path on other hosts by injecting the platform. */
 export function setPlatformForTesting(platform: string | undefined): void {
   platformOverride = platform;
+  env = undefined;
 }
 
 /** The platform fastnet acts for: the real one unless a test injected another. */
@@ -103,12 +106,29 @@ export function currentPlatform(): string {
   return platformOverride ?? process.platform;
 }
 
-/** The kill switch: FASTNET_DISABLE=1 (any value but '', '0' or 'false'). */
-export function killSwitchOn(): boolean {
+// Read once: process.env is slow to read (on Windows especially), and the
+// decision runs for every connection.
+let disabled = envDisabled();
+
+function envDisabled(): boolean {
   const v = process.env.FASTNET_DISABLE;
   return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
 }
 
+/** The kill switch: FASTNET_DISABLE=1 (any value but '', '0' or 'false') when fastnet loaded, or setKillSwitch(). */
+export function killSwitchOn(): boolean {
+  return disabled;
+}
+
+/**
+ * Turn the kill switch on or off at run time; `undefined` re-reads
+ * FASTNET_DISABLE. It applies to servers and connections set up from now on.
+ */
+export function setKillSwitch(on: boolean | undefined): void {
+  disabled = on ?? envDisabled();
+  env = undefined;
+}
+
 export function currentEnv(): PolicyEnv {
-  return { platform: currentPlatform(), disabled: killSwitchOn() };
+  return env ??= { platform: currentPlatform(), disabled };
 }

@@ -8,21 +8,29 @@
 // The real exports object (not a namespace copy): patching writes to it.
 import net = require('node:net');
 import { syncBuiltinESMExports } from 'node:module';
-import { hooks, originals, PATCH_KEY, type Originals, type PatchRecord } from './hooks.js';
+import { hooks, originals, PATCH_KEY, seam, type Originals, type PatchRecord } from './hooks.js';
 
 const netAny = net as unknown as Record<string | symbol, unknown>;
 const serverProto = net.Server.prototype as unknown as Record<string, unknown>;
 const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
 
-/** Put one set of methods (fastnet's hooks or net's originals) on net. */
-function install(m: Originals): void {
-  serverProto._listen2 = m.listen2;
-  socketProto.connect = m.connect;
-  socketProto.setNoDelay = m.setNoDelay;
-  socketProto.setKeepAlive = m.setKeepAlive;
-  netAny._createServerHandle = m.createServerHandle;
-  // ESM importers of node:net see the same named exports.
-  syncBuiltinESMExports();
+/** Where each hook goes on net, and net's original for it. */
+function places(o: Originals): Array<[Record<string | symbol, unknown>, string, unknown]> {
+  const byName: Record<string, unknown> = {
+    _listen2: o.listen2, listen: o.listen, connect: o.connect, setNoDelay: o.setNoDelay,
+    setKeepAlive: o.setKeepAlive, setTypeOfService: o.setTypeOfService,
+  };
+  return [
+    ...Object.keys(hooks.server).map((name) => [serverProto, name, byName[name]] as [typeof serverProto, string, unknown]),
+    ...Object.keys(hooks.socket).map((name) => [socketProto, name, byName[name]] as [typeof socketProto, string, unknown]),
+    // The cluster primary's shared listening handle; never without the server seam.
+    ...(seam === 'ok' ? [[netAny, '_createServerHandle', o.createServerHandle] as [typeof netAny, string, unknown]] : []),
+  ];
+}
+
+function hookFor(target: unknown, name: string): unknown {
+  if (target === netAny) return hooks._createServerHandle;
+  return target === serverProto ? hooks.server[name as '_listen2'] : hooks.socket[name];
 }
 
 /**
@@ -33,10 +41,9 @@ export function patch(): boolean {
   if (netAny[PATCH_KEY]) return false;
   const record: PatchRecord = { originals, hooks };
   Object.defineProperty(net, PATCH_KEY, { value: record, configurable: true });
-  install({
-    listen2: hooks._listen2, connect: hooks.connect, setNoDelay: hooks.setNoDelay,
-    setKeepAlive: hooks.setKeepAlive, createServerHandle: hooks._createServerHandle,
-  });
+  for (const [target, name] of places(originals)) target[name] = hookFor(target, name);
+  // ESM importers of node:net see the same named exports.
+  syncBuiltinESMExports();
   return true;
 }
 
@@ -46,7 +53,8 @@ export function unpatch(): boolean {
   if (!record) return false;
   delete netAny[PATCH_KEY];
   // Restore the originals recorded by whichever copy patched.
-  install(record.originals);
+  for (const [target, name, original] of places(record.originals)) target[name] = original;
+  syncBuiltinESMExports();
   return true;
 }
 

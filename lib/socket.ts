@@ -1,196 +1,209 @@
 /**
- * The client hook. Node emits 'connectionAttempt' synchronously right before
- * each `_handle.connect()`, once per happy-eyeballs attempt, on a fresh
- * handle. That is the moment to put our socket, with the ioctl applied, into
- * the handle Node is about to connect.
+ * The client hook. Our socket, ioctl applied, goes into the very handle Node
+ * is about to use for the connection, before Node binds or connects it, so
+ * Node's bind, its errors, the onread buffer, the async id and the handle's
+ * owner all stay Node's. When that happens depends on the destination:
+ *
+ * - an IP address: Node creates the handle in connect() and connects on the
+ *   next tick, so the decision is made right after Node's connect() returns;
+ * - a host name: Node emits 'connectionAttempt' synchronously right before each
+ *   `_handle.connect()`, once per happy-eyeballs attempt, on a fresh handle;
+ * - a host name with localAddress (never happy eyeballs): Node emits 'lookup'
+ *   right before it binds, so that is the moment.
  */
-import type { Socket as NetSocket } from 'node:net';
-import { native, type TcpHandle } from './binding.js';
-import { isUnsupportedCode, osErrorName, uvErrorName } from './errors.js';
+import { isIP, type Socket as NetSocket } from 'node:net';
+import { tcpClass, UV_TCP_IPV6ONLY, type TcpHandle } from './binding.js';
+import { uvErrorName } from './errors.js';
+import { closeSocket, makeSocket } from './fastsocket.js';
 import {
-  clearPendingOptions, guardHandle, readFastnetOptions, unguardHandle, unsupportedOptionErrorFor, unsupportedOptionOf,
+  clearPendingOptions, guardHandle, readFastnetOptions, requestedOptions, unsupportedOptionErrorFor,
   type FastnetOptions, type UnsupportedOptionsMode,
 } from './options.js';
-import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
-import { setStatus, type FastPathStatus } from './status.js';
+import { currentEnv, decide, type SkipReason } from './policy.js';
+import { PENDING, setStatus, skipped } from './status.js';
 
-/** Per-socket settings and requests, gathered before the decision is made. */
-interface ClientConfig extends FastnetOptions {
+/** Per-socket settings, kept only for sockets that have any or that wait for a host name. */
+interface ClientConfig {
+  loopbackFastPath?: boolean;
   mode: UnsupportedOptionsMode;
-  /** Unsupported options asked for before connect (constructor options or early calls). */
-  requested: Set<string>;
-  userBuffer: boolean;
-  localAddress: boolean;
-  localPort: number;
-  listening: boolean;
+  localAddress?: string;
+  localPort?: number;
+  /** A handle the socket already had before connect() (TLS, a bound socket): not Node's fresh one. */
+  foreign?: object | null;
+  onAttempt?: boolean;
+  onLookup?: boolean;
 }
+
+const NO_OPTIONS: FastnetOptions = Object.freeze({});
 
 const kConfig = Symbol('fastnet.client');
 
 /** Handles that already hold a socket fastnet put there. */
 const prepared = new WeakSet<object>();
 
-type HookedSocket = NetSocket & { [kConfig]?: ClientConfig; _handle: TcpHandle | null };
+type HookedSocket = NetSocket & { [kConfig]?: ClientConfig; _handle: TcpHandle | null; connecting: boolean };
 
 function configOf(socket: HookedSocket): ClientConfig {
-  return socket[kConfig] ??= {
-    mode: 'ignore', requested: new Set(), userBuffer: false, localAddress: false, localPort: 0, listening: false,
-  };
+  return socket[kConfig] ??= { mode: 'ignore' };
 }
 
-/** Read fastnet's options (and what they imply) from `new Socket(options)`. */
+function apply(config: ClientConfig, fastnet: FastnetOptions): void {
+  if (fastnet.loopbackFastPath !== undefined) config.loopbackFastPath = fastnet.loopbackFastPath;
+  if (fastnet.unsupportedOptions !== undefined) config.mode = fastnet.unsupportedOptions;
+}
+
+/** Read fastnet's options from `new Socket(options)`. */
 export function initClient(socket: NetSocket, options: unknown): void {
   const fastnet = readFastnetOptions(options);
-  const o = (options ?? {}) as { noDelay?: unknown; keepAlive?: unknown; onread?: unknown; typeOfService?: unknown };
-  if (fastnet.loopbackFastPath === undefined && fastnet.unsupportedOptions === undefined &&
-      !o.noDelay && !o.keepAlive && !o.onread && !o.typeOfService) return;
-  const config = configOf(socket as HookedSocket);
-  Object.assign(config, fastnet);
-  if (fastnet.unsupportedOptions) config.mode = fastnet.unsupportedOptions;
-  if (o.noDelay) config.requested.add('noDelay');
-  if (o.keepAlive) config.requested.add('keepAlive');
-  if (o.typeOfService) config.requested.add('typeOfService');
-  config.userBuffer = Boolean(o.onread);
+  if (fastnet.loopbackFastPath !== undefined || fastnet.unsupportedOptions !== undefined) {
+    apply(configOf(socket as HookedSocket), fastnet);
+  }
 }
 
 /** Per-socket fastnet options, for sockets fastnet did not construct (transparent mode). */
 export function configureClient(socket: NetSocket, options: FastnetOptions): void {
-  const config = configOf(socket as HookedSocket);
-  if (options.loopbackFastPath !== undefined) config.loopbackFastPath = options.loopbackFastPath;
-  if (options.unsupportedOptions !== undefined) config.mode = options.unsupportedOptions;
+  apply(configOf(socket as HookedSocket), options);
 }
 
-/** Called on Windows from `connect()` with Node's normalized options, before Node connects. */
-export function prepareConnect(socket: NetSocket, options: Record<string, unknown>): void {
-  const s = socket as HookedSocket;
-  const config = configOf(s);
-  const fastnet = readFastnetOptions(options);
-  if (fastnet.loopbackFastPath !== undefined) config.loopbackFastPath = fastnet.loopbackFastPath;
-  if (fastnet.unsupportedOptions !== undefined) config.mode = fastnet.unsupportedOptions;
-  config.localPort = Number(options.localPort) || 0;
-  config.localAddress = Boolean(options.localAddress);
-  if (!config.listening) {
-    config.listening = true;
-    s.prependListener('connectionAttempt', onConnectionAttempt);
-  }
-  setStatus(s, { state: 'pending' });
-}
+type Connect = (this: NetSocket, ...args: unknown[]) => unknown;
 
 /**
- * `setNoDelay` / `setKeepAlive` on a fastnet socket. Before the decision the
- * request is remembered (Node applies it after connect); on a fast-path
- * socket the handle guard withholds it or throws.
+ * `connect()` on Windows, with Node's normalized arguments: Node's connect,
+ * with our socket put into its handle at the right moment.
  */
-export function noteOptionRequest(socket: NetSocket, method: string, enable: unknown): void {
+export function connectWithFastPath(socket: NetSocket, original: Connect,
+  normalized: [Record<string, unknown>, unknown]): unknown {
   const s = socket as HookedSocket;
-  const opt = unsupportedOptionOf(method);
-  if (!opt || s[kConfig] === undefined && currentPlatform() !== 'win32') return;
-  const on = method === 'setNoDelay' ? enable === undefined || Boolean(enable) : Boolean(enable);
-  const config = configOf(s);
-  if (on) config.requested.add(opt.option);
-  else config.requested.delete(opt.option);
+  const options = normalized[0];
+  const fastnet = readFastnetOptions(options);
+  const host = (options.host as string | undefined) || 'localhost';
+  const family = isIP(host);
+  const localAddress = options.localAddress as string | undefined;
+  const localPort = Number(options.localPort) || 0;
+  const foreign = s.destroyed ? null : s._handle;
+  const config = fastnet.loopbackFastPath !== undefined || fastnet.unsupportedOptions !== undefined ||
+    localAddress || localPort || foreign || family === 0 ? configOf(s) : s[kConfig];
+  if (config) {
+    apply(config, fastnet);
+    config.localAddress = localAddress;
+    config.localPort = localPort;
+    config.foreign = foreign;
+  }
+  if (family === 0) {
+    // A host name: the handle is prepared once the name is resolved. The
+    // listeners go first, in case a lookup function calls back at once.
+    setStatus(s, PENDING);
+    if (!config!.onAttempt) {
+      config!.onAttempt = true;
+      s.prependListener('connectionAttempt', onConnectionAttempt);
+    }
+    if (localAddress && !config!.onLookup) {
+      config!.onLookup = true;
+      s.prependListener('lookup', onLookup);
+    }
+    return original.call(s, normalized);
+  }
+  const decision = decide('client', host, config ?? NO_OPTIONS, currentEnv());
+  if (decision.action === 'skip') {
+    setStatus(s, skipped(decision.reason));
+    return original.call(s, normalized);
+  }
+  const result = original.call(s, normalized);
+  // Node has validated everything and made its handle; it binds and connects on the next tick.
+  if (s.connecting && s._handle) prepare(s, decision.family, s._handle, config);
+  return result;
+}
+
+function onLookup(this: NetSocket, err: Error | null, ip: string, family: number): void {
+  const socket = this as HookedSocket;
+  const config = socket[kConfig];
+  // Only for a local bind: then Node binds right after this event, and never
+  // tries several addresses. Otherwise 'connectionAttempt' is the moment.
+  if (err || !config?.localAddress || !socket.connecting || !socket._handle || prepared.has(socket._handle)) return;
+  if (isIP(ip) !== family) return;
+  const decision = decide('client', ip, config, currentEnv());
+  if (decision.action === 'skip') return skip(socket, decision.reason);
+  prepare(socket, decision.family, socket._handle, config);
+}
+
+function onConnectionAttempt(this: NetSocket, ip: string): void {
+  const socket = this as HookedSocket;
+  const handle = socket._handle;
+  // Ours already (from 'lookup', or a lookup that called back twice): a
+  // connect is under way on it. Leave it to Node, as net would.
+  if (!handle || prepared.has(handle)) return;
+  const config = configOf(socket);
+  const decision = decide('client', ip, config, currentEnv());
+  if (decision.action === 'skip') return skip(socket, decision.reason);
+  // With happy eyeballs, Node binds a fixed localPort before the attempt.
+  if (config.localPort && !config.localAddress) return skip(socket, 'local-port');
+  prepare(socket, decision.family, handle, config);
 }
 
 function skip(socket: object, reason: SkipReason): void {
-  setStatus(socket, { state: 'skipped', reason });
+  setStatus(socket, skipped(reason));
 }
 
-function fail(socket: object, code: string, errno: number): void {
-  setStatus(socket, { state: 'failed', code, errno });
-}
+/** Put our socket into `handle`, which Node made for this connection and has not bound yet. */
+function prepare(socket: HookedSocket, family: 4 | 6, handle: TcpHandle, config: ClientConfig | undefined): void {
+  // A TLS socket's handle wraps the TCP handle and forwards to it.
+  const tcp = (handle._parent as TcpHandle | undefined) ?? handle;
+  if (handle === config?.foreign ? !adoptable(tcp) : !isTcp(tcp)) return skip(socket, 'external-handle');
+  // A local address of the other family fails in Node's bind, exactly as with net.
+  if (config?.localAddress && isIP(config.localAddress) !== family) return skip(socket, 'local-address');
 
-function ioctlStatus(errno: number): FastPathStatus {
-  if (errno === 0) return { state: 'applied' };
-  const code = osErrorName(errno, currentPlatform());
-  return { state: isUnsupportedCode(code) ? 'unsupported' : 'failed', code, errno };
-}
-
-/** Is the handle already holding a (bound) socket? Node binds first when localAddress/localPort is given. */
-function boundAddress(handle: TcpHandle): { address: string; port: number; family: string } | null {
-  const out: Record<string, unknown> = {};
-  if (handle.getsockname(out) !== 0 || typeof out.address !== 'string') return null;
-  return out as { address: string; port: number; family: string };
-}
-
-function onConnectionAttempt(this: NetSocket, address: string, _port: number, family: number): void {
-  const socket = this as HookedSocket;
-  const config = configOf(socket);
-  const decision = decide('client', address, config, currentEnv());
-  if (decision.action === 'skip') return skip(socket, decision.reason);
-  const handle = socket._handle;
-  if (!handle || family !== decision.family) return skip(socket, 'not-loopback');
-  // The same handle again (a lookup that called back twice): it already holds
-  // our socket and a connect is under way. Leave it to Node, as net would.
-  if (prepared.has(handle)) return;
-
-  if (config.mode === 'throw' && config.requested.size > 0) {
-    // The caller asked for an option the fast path cannot carry, and for an
-    // error rather than silence. Node is mid-connect here, so report it the
-    // way net reports I/O problems: destroy(err), asynchronously.
-    const err = unsupportedOptionErrorFor([...config.requested][0]);
-    skip(socket, 'unsupported-option');
-    process.nextTick(() => socket.destroy(err));
-    return;
-  }
-
-  const n = native();
-  if (!n) return skip(socket, 'no-binding');
-  const { binding, tcp } = n;
-  // Only Node's own TCP handle, or a TLS wrap around one, can take our
-  // socket; anything else (a handle from elsewhere, a test double) is left be.
-  const wrapsTcp = (handle as { _parent?: unknown })._parent instanceof tcp.TCP;
-  if (!(handle instanceof tcp.TCP) && !wrapsTcp) return skip(socket, 'external-handle');
-
-  const bound = boundAddress(handle);
-  // A handle bound by someone other than Node's localAddress step (Node 24's
-  // BoundSocket) carries the caller's own address and port: leave it alone.
-  if (bound && !config.localAddress && !config.localPort) return skip(socket, 'external-handle');
-  if (bound && config.localPort) return skip(socket, 'local-port');
-  if (bound && config.userBuffer) return skip(socket, 'user-buffer');
-  // A bound TLS socket's handle wraps the TCP handle; swapping it would unwrap TLS.
-  if (bound && wrapsTcp) return skip(socket, 'external-handle');
-
-  const sock = binding.createSocket(decision.family);
-  if (sock < 0) return fail(socket, osErrorName(-sock, currentPlatform()), -sock);
-  const ioctl = binding.enableLoopbackFastPath(sock);
-  const applied = ioctl === 0;
-
-  // Without a local bind, Node's own fresh handle takes our socket: nothing
-  // else about the socket changes. With one, Node's handle already holds a
-  // bound socket, so ours goes into a new handle bound to the same address.
-  const target = bound ? new tcp.TCP(tcp.constants.SOCKET) : handle;
-  if (applied) {
-    clearPendingOptions(target);
-    guardHandle(target, socket, config.mode);
-  }
-  let err = target.open(sock);
-  if (err !== 0) {
-    binding.closeSocket(sock); // open() failed, so the socket is still ours
-    if (applied) unguardHandle(target);
-    if (bound) target.close();
-    return fail(socket, uvErrorName(err), err);
-  }
-  // From here on the handle owns the socket.
-
-  if (bound) {
-    err = bound.family === 'IPv6'
-      ? target.bind6(bound.address, 0, tcp.constants.UV_TCP_IPV6ONLY)
-      : target.bind(bound.address, 0);
-    if (err !== 0) {
-      target.close();
-      return fail(socket, uvErrorName(err), err);
+  const mode = config?.mode ?? 'ignore';
+  if (mode === 'throw') {
+    // Options asked for before the decision (constructor options, early
+    // calls) cannot be carried, and the caller asked for an error rather
+    // than silence: report it the way net reports I/O errors.
+    const requested = requestedOptions(socket);
+    if (requested.length > 0) {
+      skip(socket, 'unsupported-option');
+      process.nextTick(() => socket.destroy(unsupportedOptionErrorFor(requested[0])));
+      return;
     }
-    target.onread = handle.onread;
-    target.owner = socket;
-    handle.close();
-    socket._handle = target;
-  } else if (decision.family === 6) {
-    // libuv would bind an unbound IPv6 socket to [::]:0 with V6ONLY off.
-    // Bind it as libuv would, but keep it single-stack.
-    err = target.bind6('::', 0, tcp.constants.UV_TCP_IPV6ONLY);
-    if (err !== 0) return fail(socket, uvErrorName(err), err);
   }
-  prepared.add(target);
-  setStatus(socket, ioctlStatus(ioctl));
+
+  // Node binds a socket for localAddress/localPort itself; otherwise IPv6
+  // sockets are bound [::]:0 here, so that libuv never binds them dual-stack.
+  const nodeBinds = Boolean(config?.localAddress || config?.localPort);
+  const made = makeSocket(family, family === 6 && !nodeBinds);
+  if (made.sock < 0) return setStatus(socket, made.status);
+  const applied = made.status.state === 'applied';
+  if (applied) clearPendingOptions(tcp);
+  const err = tcp.open(made.sock);
+  if (err !== 0) {
+    closeSocket(made.sock); // open() failed, so the socket is still ours
+    return setStatus(socket, Object.freeze({ state: 'failed', code: uvErrorName(err), errno: err }));
+  }
+  // From here on Node's handle owns the socket.
+  if (applied) guardHandle(tcp, { mode, record: socket, socket: mode === 'throw' ? socket : undefined });
+  if (nodeBinds && family === 6) keepV6Only(handle);
+  prepared.add(handle);
+  setStatus(socket, made.status);
 }
 
+/**
+ * Node's own TCP handle class: learned from a handle Node made with `new TCP`
+ * in this connect(), so a test double or a handle from elsewhere is told apart.
+ */
+function isTcp(tcp: TcpHandle): boolean {
+  const TCP = tcpClass(tcp.constructor?.name === 'TCP' ? tcp : undefined);
+  return typeof TCP !== 'number' && tcp instanceof TCP;
+}
+
+/** A handle that was there before connect() (a TLS socket's): only a TCP handle holding no socket yet. */
+function adoptable(tcp: TcpHandle): boolean {
+  // Bound (Node 24's BoundSocket) or connected: not ours to touch.
+  return isTcp(tcp) && tcp.getsockname({}) !== 0;
+}
+
+/** Node binds a local IPv6 address without V6ONLY; keep our socket single-stack for that one bind. */
+function keepV6Only(handle: TcpHandle): void {
+  const bind6 = handle.bind6;
+  handle.bind6 = function bind6Only(this: TcpHandle, address: string, port: number, flags?: number): number {
+    delete (handle as { bind6?: unknown }).bind6;
+    return bind6.call(this, address, port, (flags ?? 0) | UV_TCP_IPV6ONLY);
+  };
+}

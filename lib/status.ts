@@ -1,7 +1,8 @@
 /**
  * What happened to each socket and server: one record per object (a WeakMap,
  * so nothing is kept alive), process-wide counters, a diagnostics channel and
- * NODE_DEBUG=fastnet lines.
+ * NODE_DEBUG=fastnet lines. Accepted sockets keep no record of their own:
+ * their state is derived from their listener when it is asked for.
  */
 import * as dc from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
@@ -9,9 +10,12 @@ import type { SkipReason } from './policy.js';
 
 /** The fast-path state of a socket or server, as returned by `fastPathStatus()`. */
 export type FastPathStatus =
-  | { state: 'applied'; inherited?: true; ignoredOptions?: string[] }
-  | { state: 'unsupported'; code: string; errno: number; inherited?: true; ignoredOptions?: string[] }
-  | { state: 'failed'; code: string; errno: number; inherited?: true; ignoredOptions?: string[] }
+  | { state: 'applied'; inherited?: true; via?: 'cluster-primary'; ignoredOptions?: string[] }
+  | {
+    state: 'unsupported'; code: string; errno: number; remembered?: true; inherited?: true;
+    via?: 'cluster-primary'; ignoredOptions?: string[];
+  }
+  | { state: 'failed'; code: string; errno: number; inherited?: true; via?: 'cluster-primary'; ignoredOptions?: string[] }
   | { state: 'skipped'; reason: SkipReason; inherited?: true; ignoredOptions?: string[] }
   | { state: 'pending'; ignoredOptions?: string[] };
 
@@ -29,12 +33,9 @@ export interface FastPathStats {
   ignoredOptions: number;
 }
 
-interface Entry {
-  status: FastPathStatus;
-  ignored?: Set<string>;
-}
-
-const records = new WeakMap<object, Entry>();
+// Statuses are shared and frozen; callers get copies from snapshot().
+const records = new WeakMap<object, FastPathStatus>();
+const ignored = new WeakMap<object, Set<string>>();
 const counters: FastPathStats = {
   applied: 0, unsupported: 0, failed: 0, skipped: 0, acceptedOnFastPath: 0, ignoredOptions: 0,
 };
@@ -45,19 +46,26 @@ export const debug = debuglog('fastnet');
 /** diagnostics_channel 'fastnet:status' receives `{ target, status }` for every decision. */
 export const statusChannel = dc.channel('fastnet:status');
 
-function describe(target: object): string {
-  return target.constructor?.name ?? 'object';
+export const APPLIED: FastPathStatus = Object.freeze({ state: 'applied' });
+export const PENDING: FastPathStatus = Object.freeze({ state: 'pending' });
+const skips = new Map<SkipReason, FastPathStatus>();
+
+/** The (shared) status for a skip. */
+export function skipped(reason: SkipReason): FastPathStatus {
+  let s = skips.get(reason);
+  if (!s) skips.set(reason, s = Object.freeze({ state: 'skipped', reason }));
+  return s;
 }
 
 /** Record the outcome for a socket, server or handle, count it and publish it. */
 export function setStatus(target: object, status: FastPathStatus): void {
-  const entry = records.get(target);
-  if (entry) entry.status = status;
-  else records.set(target, { status });
+  records.set(target, status);
   if (status.state !== 'pending') counters[status.state]++;
-  debug('%s: %s%s', describe(target), status.state,
-    'reason' in status ? ` (${status.reason})` : 'code' in status ? ` (${status.code})` : '');
-  if (statusChannel.hasSubscribers) statusChannel.publish({ target, status: snapshot(records.get(target)!) });
+  if (debug.enabled) {
+    debug('%s: %s%s', target.constructor?.name ?? 'object', status.state,
+      'reason' in status ? ` (${status.reason})` : 'code' in status ? ` (${status.code})` : '');
+  }
+  if (statusChannel.hasSubscribers) statusChannel.publish({ target, status: snapshot(target, status) });
 }
 
 /** Count an outcome that has no object to hang on (pass-through on other platforms). */
@@ -65,43 +73,36 @@ export function countSkip(): void {
   counters.skipped++;
 }
 
-/** An accepted socket (or its handle) reports its listener's state. */
-export function inheritStatus(child: object, parent: object): void {
-  const from = records.get(parent);
-  if (!from) return;
-  const { ignoredOptions: _ignored, ...status } = from.status as FastPathStatus & { ignoredOptions?: string[] };
-  const inherited = { ...status, inherited: true } as FastPathStatus;
-  const entry = records.get(child);
-  if (entry) entry.status = inherited;
-  else records.set(child, { status: inherited });
-  if (status.state === 'applied') counters.acceptedOnFastPath++;
+/** Count an outcome that has no object to hang on. */
+export function countStatus(status: FastPathStatus): void {
+  if (status.state !== 'pending') counters[status.state]++;
 }
 
-/** Share one record between two objects (a socket and its handle). */
-export function linkStatus(alias: object, target: object): void {
-  const entry = records.get(target);
-  if (entry) records.set(alias, entry);
+/** A connection accepted on a fast-path listener. */
+export function countAccepted(): void {
+  counters.acceptedOnFastPath++;
 }
 
-/** Note an option that was kept away from a fast-path socket. */
+/** Note an option that was kept away from a fast-path socket (recorded on `target`). */
 export function recordIgnoredOption(target: object, option: string): void {
-  const entry = records.get(target);
-  if (!entry) return;
-  entry.ignored ??= new Set();
-  if (!entry.ignored.has(option)) {
-    entry.ignored.add(option);
+  let set = ignored.get(target);
+  if (!set) ignored.set(target, set = new Set());
+  if (!set.has(option)) {
+    set.add(option);
     counters.ignoredOptions++;
   }
-  debug('%s: ignored unsupported option %s on a fast-path socket', describe(target), option);
+  if (debug.enabled) debug('%s: withheld unsupported option %s from a fast-path socket', target.constructor?.name, option);
 }
 
-export function getEntry(target: object): Entry | undefined {
+export function getStatus(target: object): FastPathStatus | undefined {
   return records.get(target);
 }
 
-export function snapshot(entry: Entry): FastPathStatus {
-  const out = { ...entry.status } as FastPathStatus;
-  if (entry.ignored?.size) out.ignoredOptions = [...entry.ignored];
+/** A copy of `status` for callers, with `extra` fields and the options withheld from `ignoredFrom`. */
+export function snapshot(ignoredFrom: object | undefined, status: FastPathStatus, extra?: object): FastPathStatus {
+  const out = { ...status, ...extra } as FastPathStatus;
+  const set = ignoredFrom && ignored.get(ignoredFrom);
+  if (set?.size) out.ignoredOptions = [...set];
   return out;
 }
 

@@ -10,12 +10,13 @@ int64_t SocketArg(const Napi::CallbackInfo& info) {
   return info[0].As<Napi::Number>().Int64Value();
 }
 
-// createSocket(family) -> socket (>= 0) or -(OS error number)
+// createSocket(family, bindAny) -> socket (>= 0) or -(OS error number)
 Napi::Value CreateSocket(const Napi::CallbackInfo& info) {
   int family = info.Length() > 0 && info[0].IsNumber()
                    ? info[0].As<Napi::Number>().Int32Value() : 0;
+  bool bind_any = info.Length() > 1 && info[1].ToBoolean().Value();
   int err = 0;
-  int64_t sock = fastnet::CreateTcpSocket(family, &err);
+  int64_t sock = fastnet::CreateTcpSocket(family, bind_any, &err);
   return Napi::Number::New(info.Env(), static_cast<double>(sock < 0 ? -err : sock));
 }
 

@@ -7,10 +7,13 @@
 
 namespace fastnet {
 
-// Creates an unbound, non-inheritable TCP socket of the given family (4 or 6).
-// IPv6 sockets are V6ONLY: the fast path on dual-stack sockets has been seen
-// to crash the Windows stack. Returns the socket, or -1 with *err set.
-int64_t CreateTcpSocket(int family, int* err);
+// Creates a non-inheritable TCP socket of the given family (4 or 6). IPv6
+// sockets are V6ONLY: the fast path on dual-stack sockets has been seen to
+// crash the Windows stack. With bind_any, the socket is bound to the
+// wildcard address, port 0, here, before Node owns it: libuv would otherwise
+// bind an IPv6 socket dual-stack at connect time. Returns the socket, or -1
+// with *err set (and nothing left open).
+int64_t CreateTcpSocket(int family, bool bind_any, int* err);
 
 // Applies SIO_LOOPBACK_FAST_PATH. Returns 0, or the OS error number.
 int EnableLoopbackFastPath(int64_t sock);

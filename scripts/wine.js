@@ -26,7 +26,13 @@ const home = path.resolve(process.env.FASTNET_WINE_HOME || path.join(root, '.cac
 const chroot = path.join(home, 'root');
 const STAMP = path.join(home, '.complete');
 const SUITE = 'trixie';
-const PREFIX = '/root/.wine';
+// One Windows prefix, and so one wineserver, per checkout: a wineserver lives
+// in the mount namespace of the run that started it and sees only that
+// checkout's files. The chroot's own checkout uses the prefix made with it.
+const shared = path.resolve(home) !== path.join(root, '.cache', 'wine10');
+const PREFIX = shared
+  ? `/root/.wine-${require('node:crypto').createHash('sha256').update(root).digest('hex').slice(0, 12)}`
+  : '/root/.wine';
 const XDG = '/run/fastnet-xdg';
 
 /** The one-line reason Wine cannot run here (no root, no unshare, ...). */
@@ -72,6 +78,7 @@ function ensureWine() {
     throw new WineUnavailable('unshare --mount does not work here (no mount namespaces)');
   }
   if (!fs.existsSync(STAMP)) build();
+  if (!fs.existsSync(path.join(chroot, PREFIX, 'system.reg'))) makePrefix();
   // Loopback names resolve as on the host.
   const hosts = fs.readFileSync('/etc/hosts');
   const target = path.join(chroot, 'etc', 'hosts');
@@ -99,9 +106,7 @@ function build() {
     inChroot(['apt-get', 'update', '-qq']);
     inChroot(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'wine', 'wine64', 'wine32:i386']);
     fs.mkdirSync(path.join(chroot, XDG), { recursive: true, mode: 0o700 });
-    // Node >= 22 refuses to start on the Windows 7 that a new prefix reports.
-    inChroot(['wine', 'winecfg', '-v', 'win10'], { timeout: 600_000 });
-    inChroot(['wineserver', '-w'], { timeout: 120_000 });
+    makePrefix();
   } catch (err) {
     const why = (err.stderr ? err.stderr.toString() : err.message).trim().split('\n').filter(Boolean).at(-1);
     throw new WineUnavailable(`making the ${SUITE} chroot failed: ${why}`);
@@ -109,6 +114,12 @@ function build() {
   const version = inChroot(['wine', '--version'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
   fs.writeFileSync(STAMP, `${version}\n`);
   console.log(`wine: ${version} ready in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** A Windows 10 prefix (Node >= 22 refuses to start on the Windows 7 a new prefix reports). */
+function makePrefix() {
+  inChroot(['wine', 'winecfg', '-v', 'win10'], { timeout: 600_000 });
+  inChroot(['wineserver', '-w'], { timeout: 120_000 });
 }
 
 /** Wine's version string, e.g. "wine-10.0 (Debian 10.0~repack-6)". */

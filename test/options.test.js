@@ -5,15 +5,20 @@
 const assert = require('node:assert/strict');
 const sinon = require('sinon');
 const {
-  fastnet, net, refusingBinding, appliedBinding, simulateWindows, once, echoServer, close,
+  fastnet, net, testing, refusingBinding, appliedBinding, simulateWindows, once, echoServer, close,
 } = require('./support/helpers');
 
 const { TCP } = process.binding('tcp_wrap');
 
+/**
+ * Spies where options really reach the OS: Node's own TCP handle methods,
+ * which fastnet's guards call for every handle that is not on the fast path.
+ */
 function watchHandles(sandbox) {
+  const methods = testing.handleMethods();
   return {
-    setNoDelay: sandbox.spy(TCP.prototype, 'setNoDelay'),
-    setKeepAlive: sandbox.spy(TCP.prototype, 'setKeepAlive'),
+    setNoDelay: sandbox.spy(methods, 'setNoDelay'),
+    setKeepAlive: sandbox.spy(methods, 'setKeepAlive'),
     open: sandbox.spy(TCP.prototype, 'open'),
   };
 }

@@ -258,17 +258,32 @@ for (const { name, env, expected } of childEnvs) {
       assert.deepEqual(r.accepted, { ...expected, inherited: true });
     });
 
-    it('a 2-worker cluster (shared handles, as on Windows); workers inherit the preload', () => {
-      const r = runFixture(['-r', simulate, '-r', preload, path.join(root, 'test', 'fixtures', 'cluster-app.js')], env);
-      assert.equal(r.patched, true);
-      assert.equal(r.results.length, 2);
-      for (const x of r.results) {
-        assert.equal(x.intact, true);
-        assert.deepEqual(x.client, expected);
-      }
-      // The primary made the shared listening handle, and the two clients.
-      if (expected.state !== 'skipped') assert.equal(r.primaryStats[expected.state], 3);
-      else assert.equal(r.primaryStats.skipped >= 2, true);
-    });
+    for (const sched of ['none', 'rr']) {
+      it(`a 2-worker cluster (${sched === 'none' ? 'shared handles, as on Windows' : 'round-robin'}): worker sockets guarded as the primary's listener is, a worker's opt-out honoured or refused`, () => {
+        const r = runFixture(['-r', simulate, '-r', preload, path.join(root, 'test', 'fixtures', 'cluster-app.js')],
+          { ...env, SCHED: sched });
+        assert.equal(r.patched, true);
+        assert.equal(r.results.length, 2);
+        const skipped = expected.state === 'skipped';
+        // What the worker knows comes from the primary, and says so.
+        const server = skipped ? expected : { ...expected, via: 'cluster-primary' };
+        const accepted = { ...server, inherited: true, ...(expected.state === 'applied' ? { ignoredOptions: ['noDelay'] } : {}) };
+        // http's client asks for noDelay too: withheld on the fast path.
+        const client = expected.state === 'applied' ? { ...expected, ignoredOptions: ['noDelay'] } : expected;
+        for (const x of r.results) {
+          assert.deepEqual(x.client, client);
+          assert.deepEqual(x.server, server);
+          assert.deepEqual(x.accepted, accepted);
+        }
+        assert.equal(r.optOut.length, 2);
+        for (const o of r.optOut) {
+          if (expected.state === 'applied') assert.equal(o.code, 'ERR_FASTNET_CLUSTER_OPTION');
+          else assert.deepEqual(o.listening, skipped ? expected : { state: 'skipped', reason: 'opted-out' });
+        }
+        // The primary made its free-port probe, the two clients, and each shared port's socket; the
+        // opt-out port's may be made twice when one worker's refusal closes it before the other asks.
+        if (!skipped) assert.ok(r.primaryStats[expected.state] >= 5, JSON.stringify(r.primaryStats));
+      });
+    }
   });
 }

@@ -9,8 +9,17 @@ const sinon = require('sinon');
 const {
   fastnet, net, testing, twin, onWindows, REAL_IOCTL, pipePath,
   appliedBinding, realBinding, refusingBinding, simulateWindows,
-  once, echoServer, roundTrip, close, tcpHandles,
+  once, echoServer, roundTrip, close, tcpHandles, REFUSED,
 } = require('./support/helpers');
+
+/** A port that was free a moment ago. */
+async function freePort() {
+  const probe = net.createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address();
+  await close(probe);
+  return port;
+}
 
 describe(`Windows path, this host's real binding (expected: ${REAL_IOCTL.state})`, () => {
   simulateWindows(realBinding);
@@ -38,7 +47,8 @@ describe(`Windows path, this host's real binding (expected: ${REAL_IOCTL.state})
     assert.equal(data.toString(), 'ping');
     assert.deepEqual(fastnet.fastPathStatus(server), REAL_IOCTL);
     assert.deepEqual(fastnet.fastPathStatus(socket), REAL_IOCTL);
-    assert.deepEqual(this.binding.createSocket.args, [[6], [6]]);
+    // The server's socket is bound by Node (V6ONLY); the client's is bound [::]:0 natively, single-stack.
+    assert.deepEqual(this.binding.createSocket.args, [[6, false], [6, true]]);
     await close(server);
   });
 });
@@ -65,7 +75,7 @@ describe('simulated Windows: ioctl applied (stubbed success, real sockets)', () 
     const before = tcpHandles();
     const { data, socket } = await roundTrip(fastnet, { port: server.address().port, host: 'dual.test', lookup });
     assert.equal(data.toString(), 'ping');
-    assert.deepEqual(this.binding.createSocket.args.slice(-2), [[6], [4]]);
+    assert.deepEqual(this.binding.createSocket.args.slice(-2), [[6, true], [4, false]]);
     assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'applied' });
     assert.deepEqual(socket.autoSelectFamilyAttemptedAddresses.map((a) => a.split(':').at(-1) > 0), [true, true]);
     await close(server);
@@ -84,14 +94,25 @@ describe('simulated Windows: ioctl applied (stubbed success, real sockets)', () 
     await close(server);
   });
 
-  it('localPort: net binds the port, fastnet says why it stepped aside', async function () {
+  it('localPort: Node binds our socket to the fixed port', async function () {
     const server = await echoServer(fastnet, '127.0.0.1');
-    const probe = net.createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const localPort = probe.address().port;
-    await close(probe);
+    const localPort = await freePort();
     let local;
     const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1', localAddress: '127.0.0.1', localPort },
+      () => { local = socket.address(); socket.end('x'); });
+    socket.resume();
+    await once(socket, 'close');
+    assert.equal(local.port, localPort);
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'applied' });
+    await close(server);
+  });
+
+  it('localPort with a host name and happy eyeballs: Node binds before the attempt, fastnet says why it stepped aside', async function () {
+    const server = await echoServer(fastnet, '127.0.0.1');
+    const localPort = await freePort();
+    const lookup = (host, opts, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }]);
+    let local;
+    const socket = fastnet.connect({ port: server.address().port, host: 'loop.test', lookup, localPort },
       () => { local = socket.address(); socket.end('x'); });
     socket.resume();
     await once(socket, 'close');
@@ -121,7 +142,7 @@ describe('simulated Windows: decisions and fallbacks', () => {
   simulateWindows(refusingBinding);
 
   it('the kill switch turns everything off without touching the binding', async function () {
-    process.env.FASTNET_DISABLE = '1';
+    assert.equal(fastnet.setKillSwitch(true), true);
     try {
       const server = await echoServer(fastnet, '127.0.0.1');
       const { socket } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
@@ -130,7 +151,7 @@ describe('simulated Windows: decisions and fallbacks', () => {
       assert.equal(this.binding.createSocket.callCount, 0);
       await close(server);
     } finally {
-      delete process.env.FASTNET_DISABLE;
+      assert.equal(fastnet.setKillSwitch(undefined), false); // back to FASTNET_DISABLE, which is unset here
     }
   });
 
@@ -249,11 +270,15 @@ describe('simulated Windows: decisions and fallbacks', () => {
     await close(server);
   });
 
-  it('a socket that has not connected yet is pending', function () {
-    const socket = fastnet.connect({ port: 9, host: '127.0.0.1' });
-    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'pending' });
-    socket.on('error', () => {});
-    socket.destroy();
+  it('a socket waiting for its host name to resolve is pending; an IP address is decided at connect()', function () {
+    const waiting = fastnet.connect({ port: 9, host: 'never.test', lookup: () => {} });
+    assert.deepEqual(fastnet.fastPathStatus(waiting), { state: 'pending' });
+    waiting.destroy();
+    const now = fastnet.connect({ port: 9, host: '127.0.0.1' });
+    assert.deepEqual(fastnet.fastPathStatus(now), { state: 'unsupported', code: REFUSED.code, errno: REFUSED.errno });
+    assert.equal(this.binding.createSocket.callCount, 1);
+    now.on('error', () => {});
+    now.destroy();
   });
 
   it('invalid fastnet options throw like net validators', function () {

@@ -10,7 +10,22 @@
 
 namespace fastnet {
 
-int64_t CreateTcpSocket(int family, int* err) {
+namespace {
+int BindAny(int fd, int family) {
+  if (family == 6) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_any;
+    return bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_ANY);
+  return bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+}
+}  // namespace
+
+int64_t CreateTcpSocket(int family, bool bind_any, int* err) {
   if (family != 4 && family != 6) { *err = EAFNOSUPPORT; return -1; }
   int af = family == 6 ? AF_INET6 : AF_INET;
 #ifdef SOCK_CLOEXEC
@@ -29,6 +44,11 @@ int64_t CreateTcpSocket(int family, int* err) {
       close(fd);
       return -1;
     }
+  }
+  if (bind_any && BindAny(fd, family) != 0) {
+    *err = errno;
+    close(fd);
+    return -1;
   }
   return fd;
 }

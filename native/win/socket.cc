@@ -25,7 +25,22 @@ bool EnsureWinsock() {
 }
 }  // namespace
 
-int64_t CreateTcpSocket(int family, int* err) {
+namespace {
+int BindAny(SOCKET s, int family) {
+  if (family == 6) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_any;
+    return bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_ANY);
+  return bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+}
+}  // namespace
+
+int64_t CreateTcpSocket(int family, bool bind_any, int* err) {
   if (family != 4 && family != 6) { *err = WSAEAFNOSUPPORT; return -1; }
   if (!EnsureWinsock()) { *err = WSANOTINITIALISED; return -1; }
   int af = family == 6 ? AF_INET6 : AF_INET;
@@ -40,6 +55,11 @@ int64_t CreateTcpSocket(int family, int* err) {
       closesocket(s);
       return -1;
     }
+  }
+  if (bind_any && BindAny(s, family) == SOCKET_ERROR) {
+    *err = WSAGetLastError();
+    closesocket(s);
+    return -1;
   }
   return static_cast<int64_t>(s);
 }

@@ -8,6 +8,11 @@ const os = require('node:os');
 
 const root = path.join(__dirname, '..', '..');
 const testing = fastnet[Symbol.for('fastnet.testing')];
+
+// Every socket runs the full plumbing in tests (and in child processes they
+// start): a refusal is not remembered, except in the tests about remembering.
+process.env.FASTNET_REMEMBER_REFUSAL = '0';
+testing.rememberRefusal(false);
 const onWindows = process.platform === 'win32';
 
 /**

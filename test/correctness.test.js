@@ -1,0 +1,361 @@
+'use strict';
+// Repros from the correctness review (issue 11), kept as tests: each failed
+// before its fix. They run on the simulated Windows path here, and on the
+// real binding under Wine / on Windows.
+const assert = require('node:assert/strict');
+const asyncHooks = require('node:async_hooks');
+const { execFileSync } = require('node:child_process');
+const dc = require('node:diagnostics_channel');
+const os = require('node:os');
+const path = require('node:path');
+const sinon = require('sinon');
+const {
+  fastnet, net, testing, twin, onWindows, REAL_IOCTL, appliedBinding, realBinding, simulateWindows,
+  once, echoServer, close,
+} = require('./support/helpers');
+
+const root = path.join(__dirname, '..');
+const { TCP } = process.binding('tcp_wrap');
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+
+/** A server that writes `payload` to each connection and ends it. */
+async function writer(payload) {
+  const server = net.createServer((s) => s.end(payload));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+for (const [name, binding] of [['ioctl applied', appliedBinding], ["this host's real binding", realBinding]]) {
+  describe(`correctness (${name})`, () => {
+    simulateWindows(binding);
+    afterEach(() => fastnet.unpatch());
+
+    it('transparent mode, localAddress + onread: the user buffer gets the data, on Node\'s own handle and async id', async () => {
+      fastnet.patch();
+      const server = await writer('hello');
+      const received = [];
+      const socket = net.connect({
+        port: server.address().port, host: '127.0.0.1', localAddress: '127.0.0.1',
+        onread: { buffer: Buffer.alloc(16, 46), callback: (n, buf) => { received.push(buf.toString('latin1', 0, n)); } },
+      });
+      const handle = socket._handle;
+      const asyncId = handle.getAsyncId();
+      await once(socket, 'connect');
+      assert.equal(socket._handle, handle, 'the handle Node made is the one that connected');
+      assert.equal(socket._handle.getAsyncId(), asyncId);
+      await once(socket, 'close');
+      assert.equal(received.join(''), 'hello');
+      assert.equal(fastnet.fastPathStatus(socket).state, binding === appliedBinding ? 'applied' : REAL_IOCTL.state);
+      await close(server);
+    });
+
+    it('async_hooks see the same TCPWRAP resources as with net, with localAddress', async () => {
+      const server = await writer('x');
+      const count = async () => {
+        const inits = [];
+        const hook = asyncHooks.createHook({ init(id, type) { if (type === 'TCPWRAP') inits.push(id); } }).enable();
+        try {
+          const s = net.connect({ port: server.address().port, host: '127.0.0.1', localAddress: '127.0.0.1' });
+          s.resume();
+          await once(s, 'close');
+          return { inits: inits.length, status: fastnet.fastPathStatus(s).state };
+        } finally {
+          hook.disable();
+        }
+      };
+      const plain = await count();
+      fastnet.patch();
+      const patched = await count();
+      assert.notEqual(patched.status, 'skipped');
+      assert.equal(patched.inits, plain.inits);
+      await close(server);
+    });
+
+    it('IPv6 localAddress: Node binds our socket, which stays single-stack', async function () {
+      const server = await echoServer(net, '::1');
+      const bind6 = sinon.spy(TCP.prototype, 'bind6');
+      try {
+        const socket = fastnet.connect({ port: server.address().port, host: '::1', localAddress: '::1' });
+        await once(socket, 'connect');
+        const call = bind6.getCalls().find((c) => c.thisValue === socket._handle);
+        assert.ok(call, 'Node bound the local address');
+        assert.equal(call.args[2] & 1, 1, 'with UV_TCP_IPV6ONLY');
+        assert.equal(Object.hasOwn(socket._handle, 'bind6'), false, 'the one-call shim is gone');
+        socket.destroy();
+      } finally {
+        bind6.restore();
+      }
+      await close(server);
+    });
+  });
+}
+
+describe("correctness: 'throw' mode never throws inside Node's callbacks", () => {
+  simulateWindows(appliedBinding);
+  afterEach(() => fastnet.unpatch());
+
+  let server;
+  beforeEach(async () => { server = await echoServer(net, '127.0.0.1'); });
+  afterEach(() => close(server));
+
+  it('transparent mode, new net.Socket({ noDelay: true }): an error event, no uncaught exception', async () => {
+    fastnet.patch();
+    const c = new net.Socket({ noDelay: true });
+    fastnet.setFastPathOptions(c, { unsupportedOptions: 'throw' });
+    c.connect(server.address().port, '127.0.0.1');
+    const [err] = await once(c, 'error');
+    assert.equal(err.code, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+    assert.match(err.message, /'noDelay' \(TCP_NODELAY\)/);
+    assert.deepEqual(fastnet.fastPathStatus(c), { state: 'skipped', reason: 'unsupported-option' });
+  });
+
+  it('setKeepAlive before connect, host name: the same, through the attempt hook', async () => {
+    const c = new fastnet.Socket({ unsupportedOptions: 'throw' });
+    c.setKeepAlive(true, 1000);
+    c.connect({ port: server.address().port, host: 'loop.test', lookup: (h, o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }]) });
+    const [err] = await once(c, 'error');
+    assert.equal(err.code, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+  });
+
+  it('Node 24+: setTypeOfService before connect (Node caches it) becomes an error event', async function () {
+    if (typeof net.Socket.prototype.setTypeOfService !== 'function') this.skip();
+    fastnet.patch();
+    const c = new net.Socket();
+    fastnet.setFastPathOptions(c, { unsupportedOptions: 'throw' });
+    c.setTypeOfService(0x10);
+    c.connect(server.address().port, '127.0.0.1');
+    const [err] = await once(c, 'error');
+    assert.equal(err.code, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+    assert.match(err.message, /'typeOfService' \(IP_TOS\)/);
+  });
+
+  it("Node 24+: setTypeOfService on a fast-path socket in 'throw' mode throws to the caller; 'ignore' records it", async function () {
+    if (typeof net.Socket.prototype.setTypeOfService !== 'function') this.skip();
+    const strict = fastnet.connect({ port: server.address().port, host: '127.0.0.1', unsupportedOptions: 'throw' });
+    await once(strict, 'connect');
+    assert.throws(() => strict.setTypeOfService(0x10), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    strict.destroy();
+    const lenient = fastnet.connect({ port: server.address().port, host: '127.0.0.1' });
+    await once(lenient, 'connect');
+    lenient.setTypeOfService(0x10);
+    assert.deepEqual(fastnet.fastPathStatus(lenient).ignoredOptions, ['typeOfService']);
+    lenient.destroy();
+  });
+});
+
+describe('correctness: failures after our socket exists leave nothing behind', () => {
+  simulateWindows(appliedBinding);
+  let sandbox;
+  beforeEach(() => { sandbox = sinon.createSandbox(); });
+  afterEach(() => sandbox.restore());
+
+  it('server: open() fails: our socket is closed, the new handle too, and Node listens on its own', async () => {
+    const closeSocket = sinon.spy(() => 0);
+    testing.setBinding({ createSocket: () => 987654, enableLoopbackFastPath: () => 0, closeSocket });
+    const open = sandbox.spy(TCP.prototype, 'open');
+    const closeHandle = sandbox.spy(TCP.prototype, 'close');
+    const server = fastnet.createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const failed = open.getCalls().find((c) => c.returnValue !== 0);
+    assert.ok(failed, 'open() was refused');
+    assert.ok(closeHandle.getCalls().some((c) => c.thisValue === failed.thisValue), 'the handle that could not open was closed');
+    assert.notEqual(server._handle, failed.thisValue);
+    assert.deepEqual(closeSocket.args, [[987654]]);
+    assert.equal(fastnet.fastPathStatus(server).state, 'failed');
+    await close(server);
+  });
+
+  it('server: bind fails after open(): the handle (and with it our socket) is closed, Node listens on its own', async () => {
+    const [uvEaddrinuse] = [...require('node:util').getSystemErrorMap()].find(([, [name]]) => name === 'EADDRINUSE');
+    const closeHandle = sandbox.spy(TCP.prototype, 'close');
+    const bind = sandbox.stub(TCP.prototype, 'bind').callThrough();
+    bind.onFirstCall().returns(uvEaddrinuse); // ours: fastnet binds before Node would
+    const server = fastnet.createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const ours = bind.getCall(0).thisValue;
+    assert.ok(closeHandle.getCalls().some((c) => c.thisValue === ours), 'the handle holding our socket was closed');
+    assert.notEqual(server._handle, ours);
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'failed', code: 'EADDRINUSE', errno: uvEaddrinuse });
+    await close(server);
+  });
+
+  it('client, IPv6: the native [::]:0 bind fails: nothing of ours enters the handle, no guard, Node connects as net', async () => {
+    const server = await echoServer(net, '::1');
+    const eacces = onWindows ? 10013 : os.constants.errno.EACCES;
+    testing.setBinding({
+      ...twin,
+      createSocket: (family, bindAny) => (bindAny ? -eacces : twin.createSocket(family, bindAny)),
+      enableLoopbackFastPath: () => 0,
+    });
+    const open = sandbox.spy(TCP.prototype, 'open');
+    const methods = testing.handleMethods();
+    const setNoDelay = sandbox.spy(methods, 'setNoDelay');
+    const socket = fastnet.connect({ port: server.address().port, host: '::1' });
+    await once(socket, 'connect');
+    socket.setNoDelay(true);
+    assert.equal(open.getCalls().filter((c) => c.thisValue === socket._handle).length, 0);
+    assert.ok(setNoDelay.getCalls().some((c) => c.thisValue === socket._handle && c.args[0] === true), 'not guarded');
+    assert.equal(fastnet.fastPathStatus(socket).state, 'failed');
+    assert.equal(fastnet.fastPathStatus(socket).errno, eacces);
+    socket.destroy();
+    await close(server);
+  });
+
+  it('client: open() fails: our socket is closed, no guard is left on Node\'s handle', async () => {
+    const server = await echoServer(net, '127.0.0.1');
+    const closeSocket = sinon.spy(() => 0);
+    testing.setBinding({ createSocket: () => 987654, enableLoopbackFastPath: () => 0, closeSocket });
+    const setNoDelay = sandbox.spy(testing.handleMethods(), 'setNoDelay');
+    const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1' });
+    await once(socket, 'connect');
+    socket.setNoDelay(true);
+    assert.ok(setNoDelay.getCalls().some((c) => c.thisValue === socket._handle && c.args[0] === true));
+    assert.deepEqual(closeSocket.args, [[987654]]);
+    socket.destroy();
+    await close(server);
+  });
+});
+
+describe('correctness: diagnostics channels see what they see with net', () => {
+  const channels = ['net.client.socket', 'net.server.socket'];
+
+  /** Events on Node's net channels while `fn` runs, in order. */
+  async function record(fn) {
+    const seen = [];
+    const subs = channels.map((name) => {
+      const sub = (message) => seen.push([name, message.socket instanceof net.Socket]);
+      dc.subscribe(name, sub);
+      return [name, sub];
+    });
+    try {
+      await fn();
+    } finally {
+      for (const [name, sub] of subs) dc.unsubscribe(name, sub);
+    }
+    return seen;
+  }
+
+  async function exchange(impl) {
+    const server = impl.createServer((s) => s.end('x'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    for (const connect of [(p) => impl.connect(p, '127.0.0.1'), (p) => new impl.Socket().connect(p, '127.0.0.1')]) {
+      const s = connect(server.address().port);
+      s.resume();
+      await once(s, 'close');
+    }
+    await close(server);
+  }
+
+  for (const [name, binding] of [['pass-through', null], ['simulated Windows', appliedBinding]]) {
+    it(`${name}: explicit and transparent mode publish the same events, in the same order, as net`, async () => {
+      if (binding) { testing.setPlatform('win32'); testing.setBinding(binding()); }
+      try {
+        const plain = await record(() => exchange(net));
+        assert.ok(plain.length >= 3, JSON.stringify(plain));
+        assert.deepEqual(await record(() => exchange(fastnet)), plain);
+        fastnet.patch();
+        assert.deepEqual(await record(() => exchange(net)), plain);
+      } finally {
+        fastnet.unpatch();
+        testing.setPlatform(undefined);
+        testing.setBinding(undefined);
+      }
+    });
+  }
+});
+
+describe('correctness: the server seam (_listen2)', () => {
+  const { listenSeam } = require('../dist/hooks.js');
+
+  it('this Node has the seam, and fastnet uses it', () => {
+    assert.equal(testing.seam, 'ok');
+    assert.equal(listenSeam(net.Server.prototype._listen2), 'ok');
+  });
+
+  it('tells a deprecated or missing seam apart', () => {
+    const util = require('node:util');
+    assert.equal(listenSeam(util.deprecate(function setupListenHandle() {}, 'x', 'DEP0208')), 'deprecated');
+    assert.equal(listenSeam(undefined), 'missing');
+  });
+
+  /** Run a script in a child node, simulated Windows (ioctl applied); returns [parsed JSON line, stderr]. */
+  function child(script, flags = []) {
+    const r = require('node:child_process').spawnSync(process.execPath, [...flags, '-e', script], {
+      cwd: root, encoding: 'utf8', timeout: 60000,
+      env: { ...process.env, FASTNET_TEST_SIMULATE: 'win32', FASTNET_TEST_BINDING: 'applied' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return [JSON.parse(r.stdout.trim().split('\n').at(-1)), r.stderr];
+  }
+
+  const exchange = `
+    const warnings = [];
+    process.on('warning', (w) => warnings.push(w.code || w.name));
+    async function run(impl) {
+      const server = impl.createServer((s) => s.end('x'));
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const s = impl.connect(server.address().port, '127.0.0.1');
+      s.resume();
+      await new Promise((r) => s.on('close', r));
+      const out = { server: fastnet.fastPathStatus(server), client: fastnet.fastPathStatus(s) };
+      await new Promise((r) => server.close(r));
+      return out;
+    }`;
+
+  for (const flags of [[], ['--pending-deprecation']]) {
+    it(`no warning of fastnet's making during listen/connect${flags.length ? ' under --pending-deprecation' : ''}, both modes`, () => {
+      const [r, stderr] = child(`
+        const fastnet = require('./dist/index.js');
+        require('./test/support/simulate.js');
+        ${exchange}
+        (async () => {
+          const explicit = await run(fastnet);
+          fastnet.patch();
+          const transparent = await run(require('node:net'));
+          await new Promise((r) => setImmediate(r));
+          console.log(JSON.stringify({ explicit, transparent, warnings }));
+        })();`, flags);
+      assert.deepEqual(r.warnings, [], stderr);
+      for (const mode of [r.explicit, r.transparent]) {
+        assert.deepEqual(mode.server, { state: 'applied' });
+        assert.deepEqual(mode.client, { state: 'applied' });
+      }
+    });
+  }
+
+  it('a Node whose _listen2 is deprecated (as on Node main): fastnet leaves it alone, both ends say why, no warning', () => {
+    const [r, stderr] = child(`
+      // Node main: _listen2 is a deprecated alias (DEP0208) that warns when overridden or
+      // called by user code. Stand in for it on this Node: a function that is not
+      // setupListenHandle itself, which this Node's listen() still calls.
+      const net = require('node:net');
+      const setupListenHandle = net.Server.prototype._listen2;
+      net.Server.prototype._listen2 = function (...args) { return setupListenHandle.apply(this, args); };
+      Object.defineProperty(net.Server.prototype._listen2, 'name', { value: 'deprecated' });
+      const seen = net.Server.prototype._listen2;
+      const fastnet = require('./dist/index.js');
+      require('./test/support/simulate.js');
+      ${exchange}
+      (async () => {
+        const before = fastnet.fastPathStats();
+        const explicit = await run(fastnet);
+        fastnet.patch();
+        const untouched = net.Server.prototype._listen2 === seen && fastnet.Server.prototype._listen2 === seen;
+        const transparent = await run(net);
+        const after = fastnet.fastPathStats();
+        await new Promise((r) => setImmediate(r));
+        console.log(JSON.stringify({ explicit, transparent, untouched, skipped: after.skipped - before.skipped,
+          seam: fastnet[Symbol.for('fastnet.testing')].seam, warnings }));
+      })();`);
+    assert.equal(r.seam, 'deprecated');
+    assert.equal(r.untouched, true);
+    assert.deepEqual(r.warnings, [], stderr);
+    for (const mode of [r.explicit, r.transparent]) {
+      assert.deepEqual(mode.server, { state: 'skipped', reason: 'no-listen-hook' });
+      assert.deepEqual(mode.client, { state: 'skipped', reason: 'no-listen-hook' });
+    }
+    assert.equal(r.skipped, 4, 'two servers and two clients, counted');
+  });
+});
