@@ -23,12 +23,14 @@ const OPTION_METHODS = { setNoDelay: 'noDelay', setKeepAlive: 'keepAlive', setTy
 let label = 'before';
 /** One record per TCP handle: { handle, kind, label, options, requested, local, peer }. */
 const records = new Map();
-/** Last status published on the channel, per target (socket, server or handle). */
+/** Every decision published on the channel, per target (socket, server or handle). */
 const published = new Map();
 
 const statusApi = process.env.APPS_READ_STATUS === '1' ? require('fastnet') : null;
 dc.subscribe('fastnet:status', ({ target, status }) => {
-  if (status.state !== 'pending') published.set(target, status);
+  if (status.state === 'pending') return;
+  if (!published.has(target)) published.set(target, []);
+  published.get(target).push(status);
 });
 
 asyncHooks.createHook({
@@ -37,7 +39,8 @@ asyncHooks.createHook({
     if ((type === 'TCPWRAP' || type === 'TCPSERVERWRAP') && resource instanceof TCP && !records.has(resource)) {
       records.set(resource, {
         handle: resource, kind: type === 'TCPWRAP' ? 'socket' : 'listener', label,
-        options: {}, requested: new Set(), local: null, peer: null, target: null, owner: null, closed: false,
+        options: {}, requested: new Set(), local: null, peer: null, target: null, owner: null,
+        established: false, closed: false,
       });
     }
   },
@@ -90,9 +93,13 @@ for (const method of ['connect', 'connect6']) {
     return original.call(this, req, address, port, ...rest);
   });
 }
+// Node starts reading a client once it has connected, and an accepted socket as it is made:
+// a socket that never started reading was given up on while connecting.
 for (const method of ['readStart', 'listen']) {
   spy(method, (original) => function (...args) {
     const result = original.apply(this, args);
+    const rec = recordOf(this);
+    if (rec) rec.established = true;
     capture(this);
     return result;
   });
@@ -137,6 +144,15 @@ function strays() {
   return [...records.values()].filter((r) => r.label === 'before' || r.label.startsWith('after ')).map(describe);
 }
 
+/** A number per socket or server, so that a socket's happy-eyeballs attempts (one handle each) group together. */
+const ids = new WeakMap();
+let nextId = 1;
+function idOf(owner) {
+  if (!owner) return null;
+  if (!ids.has(owner)) ids.set(owner, nextId++);
+  return ids.get(owner);
+}
+
 function describe(rec) {
   capture(rec.handle);
   const owner = rec.owner;
@@ -144,11 +160,13 @@ function describe(rec) {
     : owner instanceof net.Socket ? (owner.server ? 'accepted' : 'client') : 'unowned';
   const where = rec.peer || rec.target || rec.local;
   const out = {
-    role, local: rec.local, peer: rec.peer, target: rec.target, closed: rec.closed,
+    role, owner: idOf(owner), local: rec.local, peer: rec.peer, target: rec.target,
+    established: rec.established, closed: rec.closed,
     loopback: Boolean(where && isLoopback(where.address)),
     requested: [...rec.requested].sort(),
     effective: Object.keys(rec.options).filter((k) => rec.options[k]).sort(),
   };
+  if (owner instanceof net.Socket) Object.assign(out, { bytesRead: owner.bytesRead, bytesWritten: owner.bytesWritten });
   if (statusApi && owner) {
     out.status = statusApi.fastPathStatus(owner);
     const seen = published.get(owner) ?? published.get(rec.handle);

@@ -166,9 +166,19 @@ function killAll() {
   removeDirs();
 }
 
+/** Signals and crashes: stop everything at once, wait (a few seconds at most) until it is gone, clean up. */
+async function killAllAndWait(ms = 5000) {
+  const exits = [...live].map((e) => e.exited);
+  for (const { child, urgent } of live) {
+    try { child.kill(urgent); } catch { /* gone */ }
+  }
+  await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, ms).unref())]);
+  killAll();
+}
+
 function removeDirs() {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   dirs.clear();
 }
 
-module.exports = { startPostgres, startMariadb, freePort, track, killAll, removeDirs, live };
+module.exports = { startPostgres, startMariadb, freePort, track, killAll, killAllAndWait, removeDirs };

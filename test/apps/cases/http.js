@@ -1,8 +1,10 @@
 'use strict';
-// An express server, with fetch (undici, built into Node) and axios as
-// clients, in the same process: downloads, uploads echoed back, JSON, and
-// several requests in flight at once.
+// An express app on a Node http server (TCP keep-alive on accepted
+// connections), with fetch (undici, built into Node) and axios as clients, in
+// the same process: downloads, uploads echoed back, JSON, several requests in
+// flight at once, and localhost resolving to both ::1 and 127.0.0.1.
 const crypto = require('node:crypto');
+const http = require('node:http');
 const axios = require('axios');
 const express = require('express');
 
@@ -17,8 +19,11 @@ module.exports = async function httpCase({ step }) {
   app.post('/echo', (req, res) => res.set('x-body-sha256', sha(req.body)).type('application/octet-stream').send(req.body));
   app.post('/json', (req, res) => res.json({ got: req.body, sha256: sha(JSON.stringify(req.body)) }));
 
-  const server = await new Promise((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', (err) => (err ? reject(err) : resolve(s)));
+  // TCP keep-alive on every accepted connection, as a server option.
+  const server = http.createServer({ keepAlive: true, keepAliveInitialDelay: 30_000 }, app);
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
   });
   const base = `http://127.0.0.1:${server.address().port}`;
   try {
@@ -50,6 +55,13 @@ module.exports = async function httpCase({ step }) {
       const res = await axios.post(`${base}/json`, doc);
       return [['GET 262144 bytes', blobs.get(262144), Buffer.from(got.data)],
         ['JSON echoed', doc, res.data.got], ['server sha256 of the JSON', sha(JSON.stringify(doc)), res.data.sha256]];
+    });
+    await step('axios: localhost, resolved to ::1 then 127.0.0.1 (the server is on 127.0.0.1 only)', async () => {
+      // Many hosts list both; the IPv6 attempt is refused and the connection falls back to IPv4.
+      const lookup = (hostname, options, cb) => cb(null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }]);
+      const url = `http://localhost:${server.address().port}/blob/4096`;
+      const got = await axios.get(url, { responseType: 'arraybuffer', lookup, httpAgent: new http.Agent() });
+      return [['GET 4096 bytes via localhost', blobs.get(4096), Buffer.from(got.data)]];
     });
     await step('axios: 8 uploads of 64 KiB in flight at once', async () => {
       const bodies = Array.from({ length: 8 }, () => crypto.randomBytes(65536));
