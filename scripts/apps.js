@@ -136,7 +136,7 @@ async function main() {
     cases.includes('mysql2') ? servers.startMariadb() : null,
   ]);
   const serverEnv = { ...(pg && pg.env), ...(maria && maria.env) };
-  console.log(`apps: servers up in ${secs(t0)}${pg ? `, PostgreSQL on 127.0.0.1:${pg.port}` : ''}` +
+  console.log(`apps (servers): up in ${secs(t0)}${pg ? `, PostgreSQL on 127.0.0.1:${pg.port}` : ''}` +
     `${maria ? `, MariaDB on 127.0.0.1:${maria.port}` : ''}`);
 
   const only = arg('modes') ? arg('modes').split(',') : null;

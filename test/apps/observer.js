@@ -21,7 +21,7 @@ const { TCP } = process.binding('tcp_wrap');
 const OPTION_METHODS = { setNoDelay: 'noDelay', setKeepAlive: 'keepAlive', setTypeOfService: 'typeOfService' };
 
 let label = 'before';
-/** One record per TCP handle: { handle, kind, label, options, requested, local, peer }. */
+/** One record per TCP handle: kind, case label, options set on it, addresses, owner, state. */
 const records = new Map();
 /** Every decision published on the channel, per target (socket, server or handle). */
 const published = new Map();
@@ -156,7 +156,7 @@ function idOf(owner) {
 function describe(rec) {
   capture(rec.handle);
   const owner = rec.owner;
-  const role = rec.kind === 'listener' ? 'listener'
+  const role = rec.kind === 'listener' ? (owner instanceof net.Server ? 'listener' : 'unowned')
     : owner instanceof net.Socket ? (owner.server ? 'accepted' : 'client') : 'unowned';
   const where = rec.peer || rec.target || rec.local;
   const out = {
