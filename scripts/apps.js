@@ -14,6 +14,8 @@
 // Options: --cases pg,http  --modes passthrough,simulated-applied  --details (statuses and options per connection kind)
 //          --no-preload   leave the preload out but expect its statuses (must fail)
 //          --fault corrupt   change one byte of every large write (data checks must fail)
+// FASTNET_APPS_WINEPREFIX: a Wine prefix of this checkout's own (one wineserver per prefix, and a
+// wineserver started from another checkout's mount namespace cannot see this checkout's files).
 // One summary line per mode starts with "apps: ". Exit code 1 on any failure.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -33,6 +35,7 @@ const cases = arg('cases') ? arg('cases').split(',') : ALL_CASES;
 const wineExe = arg('wine') ? path.resolve(arg('wine')) : null;
 const noPreload = flag('no-preload');
 const fault = arg('fault');
+if (fault !== undefined && fault !== 'corrupt') throw new Error('apps: --fault takes one value: corrupt');
 
 const RUNNER = path.join(root, 'test', 'apps', 'run.js');
 const PRELOAD = path.join(root, 'dist', 'preload.js');
