@@ -14,8 +14,6 @@
 // Options: --cases pg,http  --modes passthrough,simulated-applied  --details (statuses and options per connection kind)
 //          --no-preload   leave the preload out but expect its statuses (must fail)
 //          --fault corrupt   change one byte of every large write (data checks must fail)
-// FASTNET_APPS_WINEPREFIX: a Wine prefix of this checkout's own (one wineserver per prefix, and a
-// wineserver started from another checkout's mount namespace cannot see this checkout's files).
 // One summary line per mode starts with "apps: ". Exit code 1 on any failure.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -59,7 +57,8 @@ const secs = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 /** Node's arguments and the extra environment for one run. */
 function runSpec(mode, serverEnv) {
-  const env = { ...serverEnv };
+  // Every connection runs fastnet's full plumbing: a refusal is not remembered.
+  const env = { ...serverEnv, FASTNET_REMEMBER_REFUSAL: '0' };
   if (mode.expected) env.APPS_READ_STATUS = '1';
   if (fault) env.APPS_FAULT = fault;
   const preloads = [];
@@ -94,7 +93,6 @@ async function runWine(mode, serverEnv) {
   const { preloads, env } = runSpec(mode, serverEnv);
   env.PREBUILDS_ONLY = '1';
   // Checkouts sharing one Wine chroot can each use their own prefix (one wineserver per prefix).
-  if (process.env.FASTNET_APPS_WINEPREFIX) env.WINEPREFIX = process.env.FASTNET_APPS_WINEPREFIX;
   const args = [...preloads.flatMap((p) => ['-r', wine.winPath(p)]), RUNNER, cases.join(',')];
   return wine.runNodeExe(wineExe, args, { cwd: root, env, timeoutMs: 150_000 });
 }

@@ -50,18 +50,23 @@ function recordOf(handle) {
   return records.get(handle);
 }
 
-/** Read the handle's addresses and owner while it is open; the first answer is kept. */
+/**
+ * Read the handle's addresses and owner while it is open; the first answer is
+ * kept. A client's local address is read only once it is connected: before
+ * that, a socket made ahead of connect() (fastnet's) may be bound to a
+ * wildcard, or on Linux answer 0.0.0.0:0 while still unbound.
+ */
 function capture(handle) {
   const rec = recordOf(handle);
   if (!rec) return;
   if (handle.owner) rec.owner = handle.owner;
-  if (!rec.local) {
-    const out = {};
-    if (handle.getsockname(out) === 0 && out.address) rec.local = { address: out.address, port: out.port };
-  }
   if (rec.kind === 'socket' && !rec.peer) {
     const out = {};
     if (handle.getpeername(out) === 0 && out.address) rec.peer = { address: out.address, port: out.port };
+  }
+  if (!rec.local && (rec.kind !== 'socket' || rec.peer)) {
+    const out = {};
+    if (handle.getsockname(out) === 0 && out.address) rec.local = { address: out.address, port: out.port };
   }
 }
 
