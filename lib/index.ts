@@ -9,6 +9,7 @@ import { setBindingForTesting } from './binding.js';
 import { SUPPORTED_SOCKET_OPTIONS, readFastnetOptions, type FastnetOptions } from './options.js';
 import { invalidArgType } from './errors.js';
 import { currentPlatform, setPlatformForTesting } from './policy.js';
+import { setWindowsReleaseForTesting } from './known-issues.js';
 import { hooks } from './hooks.js';
 import { configureServer, initServer } from './server.js';
 import { configureClient, initClient } from './socket.js';
@@ -157,10 +158,13 @@ export function fastPathStats(): FastPathStats {
 
 /**
  * For tests only (not part of the API): run the Windows code path on another
- * OS by injecting the platform and the native binding.
+ * OS by injecting the platform, the native binding and the Windows release
+ * (`os.release()`, for the known-issues table).
  */
 Object.defineProperty(exports, Symbol.for('fastnet.testing'), {
-  value: Object.freeze({ setPlatform: setPlatformForTesting, setBinding: setBindingForTesting }),
+  value: Object.freeze({
+    setPlatform: setPlatformForTesting, setBinding: setBindingForTesting, setWindowsRelease: setWindowsReleaseForTesting,
+  }),
 });
 
 // `import fastnet from 'fastnet'` from TypeScript's CommonJS output reads `.default`.

@@ -3,6 +3,7 @@
  * and why not. Pure: everything it depends on comes in through arguments.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { crashIssueFor, knownIssueEnv } from './known-issues.js';
 
 export type Role = 'server' | 'client';
 
@@ -23,16 +24,21 @@ export type SkipReason =
   | 'user-buffer'     // connect({ onread, localAddress }): the user buffer lives on Node's handle
   | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested
   | 'no-binding'      // the native binding could not be loaded
+  | 'known-issue'     // a Windows build with a reproduced kernel crash (lib/known-issues.ts), no explicit opt-in
   | 'untracked';      // fastnet never saw this object (not made or connected through fastnet)
 
 export type Decision =
-  | { action: 'attempt'; family: 4 | 6 }
+  | { action: 'attempt'; family: 4 | 6; knownIssue?: string } // knownIssue: attempted only by explicit opt-in
   | { action: 'skip'; reason: SkipReason };
 
 /** What the process looks like to the policy. */
 export interface PolicyEnv {
   platform: string;
   disabled: boolean;
+  /** The Windows build number (third part of `os.release()`); undefined off Windows or when unknown. */
+  windowsBuild?: number;
+  /** FASTNET_ALLOW_KNOWN_ISSUES: attempt even on a build with a known crash. */
+  allowKnownIssues?: boolean;
 }
 
 /** Per-server or per-connection policy flags. */
@@ -73,6 +79,17 @@ function isIPv4Mapped(address: string): boolean {
  */
 export function decide(role: Role, address: string | null | undefined,
   options: PolicyOptions, env: PolicyEnv): Decision {
+  const decision = decideByAddress(role, address, options, env);
+  if (decision.action === 'skip') return decision;
+  // Where Microsoft reproduced a kernel crash, only an explicit opt-in attempts.
+  const issue = crashIssueFor(env.windowsBuild);
+  if (!issue) return decision;
+  if (options.loopbackFastPath === true || env.allowKnownIssues) return { ...decision, knownIssue: issue.id };
+  return { action: 'skip', reason: 'known-issue' };
+}
+
+function decideByAddress(role: Role, address: string | null | undefined,
+  options: PolicyOptions, env: PolicyEnv): Decision {
   if (env.platform !== 'win32') return { action: 'skip', reason: 'platform' };
   if (env.disabled) return { action: 'skip', reason: 'disabled' };
   if (options.loopbackFastPath === false) return { action: 'skip', reason: 'opted-out' };
@@ -110,5 +127,5 @@ export function killSwitchOn(): boolean {
 }
 
 export function currentEnv(): PolicyEnv {
-  return { platform: currentPlatform(), disabled: killSwitchOn() };
+  return { platform: currentPlatform(), disabled: killSwitchOn(), ...knownIssueEnv() };
 }

@@ -10,6 +10,7 @@ import { native, type TcpHandle } from './binding.js';
 import { isUnsupportedCode, osErrorName, uvErrorName } from './errors.js';
 import { guardHandle, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions } from './options.js';
 import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
+import { warnKnownIssue } from './known-issues.js';
 import { countSkip, inheritStatus, linkStatus, setStatus, type FastPathStatus } from './status.js';
 
 export type Listen2 = (this: NetServer, address: string | null, port: number, addressType: number,
@@ -54,6 +55,7 @@ export function listenWithFastPath(this: NetServer, original: Listen2, address: 
 
   const decision = decide('server', address, config, currentEnv());
   if (decision.action === 'skip') return skip(server, decision.reason), listen();
+  if (decision.knownIssue) warnKnownIssue(decision.knownIssue);
 
   if (config.unsupportedOptions === 'throw' && (server.noDelay || server.keepAlive)) {
     // Accepted sockets would inherit the fast path, and these options with it.
@@ -120,6 +122,7 @@ export function createServerHandleWithFastPath(original: CreateServerHandle, add
   if (currentPlatform() !== 'win32' || (typeof fd === 'number' && fd >= 0) || addressType === -1) return fallback();
   const decision = decide('server', address, {}, currentEnv());
   if (decision.action === 'skip') return fallback();
+  if (decision.knownIssue) warnKnownIssue(decision.knownIssue);
   const made = makeServerHandle(decision.family, address!, port, flags);
   if (!made.handle) {
     countSkip();

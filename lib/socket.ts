@@ -12,6 +12,7 @@ import {
   type FastnetOptions, type UnsupportedOptionsMode,
 } from './options.js';
 import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
+import { warnKnownIssue } from './known-issues.js';
 import { setStatus, type FastPathStatus } from './status.js';
 
 /** Per-socket settings and requests, gathered before the decision is made. */
@@ -117,6 +118,7 @@ function onConnectionAttempt(this: NetSocket, address: string, _port: number, fa
   const config = configOf(socket);
   const decision = decide('client', address, config, currentEnv());
   if (decision.action === 'skip') return skip(socket, decision.reason);
+  if (decision.knownIssue) warnKnownIssue(decision.knownIssue);
   const handle = socket._handle;
   if (!handle || family !== decision.family) return skip(socket, 'not-loopback');
   // The same handle again (a lookup that called back twice): it already holds
