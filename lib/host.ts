@@ -159,12 +159,14 @@ const unknown = (v: unknown) => (v === null || v === undefined ? 'unknown' : Str
 export function formatHost(host: HostReport): string[] {
   if (!host.windows) return ['  windows       not Windows: no loopback settings or known issues apply'];
   const w = host.windows;
-  const lines = [`  windows       release ${w.release || 'unknown'}, build ${unknown(w.build)}, edition ${unknown(w.edition)}`];
+  const lines = [
+    `  windows       release ${w.release || 'unknown'}, build ${unknown(w.build)}, edition ${unknown(w.edition)}`,
+  ];
   const l = host.loopback!;
   const how = l.netsh.error ? `${l.netsh.command}: ${l.netsh.error}`
     : l.netsh.raw.trim() === '' ? `${l.netsh.command}: no output` : l.netsh.command;
-  lines.push(`  loopback      execution mode ${unknown(l.executionMode)}, worker queue depth ${unknown(l.workerQueueDepth)}, `
-    + `large MTU ${unknown(l.largeMtu)} (${how})`);
+  lines.push(`  loopback      execution mode ${unknown(l.executionMode)}, `
+    + `worker queue depth ${unknown(l.workerQueueDepth)}, large MTU ${unknown(l.largeMtu)} (${how})`);
   if (host.knownIssues.length === 0) lines.push(`  known issues  none for build ${unknown(w.build)}`);
   for (const k of host.knownIssues) {
     const effect = k.kind === 'kernel-crash'

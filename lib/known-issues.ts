@@ -102,7 +102,8 @@ const warned = new Set<string>();
  */
 export function knownIssueEnv(): KnownIssueEnv {
   if (!cached) {
-    const release = releaseOverride !== undefined ? releaseOverride : process.platform === 'win32' ? os.release() : null;
+    const real = process.platform === 'win32' ? os.release() : null;
+    const release = releaseOverride !== undefined ? releaseOverride : real;
     const windowsBuild = parseWindowsBuild(release);
     cached = windowsBuild === undefined
       ? { allowKnownIssues: allowKnownIssuesFromEnv() }
