@@ -5,6 +5,7 @@ import { bindingLocation, native } from './binding.js';
 import { runBench, type MetricResult } from './bench.js';
 import { isUnsupportedCode, osErrorName } from './errors.js';
 import { currentPlatform, killSwitchOn } from './policy.js';
+import { formatHost, hostVerdict, inspectHost, type HostReport } from './host.js';
 
 export interface ProbeResult {
   state: 'applied' | 'unsupported' | 'failed' | 'not-attempted';
@@ -36,6 +37,8 @@ export interface DoctorReport {
   binding: { loaded: boolean; path?: string; kind?: string; error?: string };
   probe: ProbeResult;
   killSwitch: boolean;
+  /** The host's Windows build, loopback settings and matching known issues (lib/host.ts). */
+  host: HostReport;
   bench: MetricResult[];
   verdict: { use: 'yes' | 'no-gain' | 'not-available'; why: string };
 }
@@ -50,10 +53,11 @@ export async function doctor(benchSeconds = 4, onProgress?: (m: string) => void)
     : loc && 'path' in loc ? { loaded, path: loc.path, kind: loc.kind } : { loaded, error: loc?.error };
   const killSwitch = killSwitchOn();
   const p = killSwitch ? { state: 'not-attempted' as const, reason: 'FASTNET_DISABLE is set' } : probe();
+  const host = await inspectHost();
   const bench = await runBench({ duration: benchSeconds, only: ['connections', 'stream-64KiB'], rounds: 3, onProgress });
   return {
     platform, arch: process.arch, node: process.version, napi: process.versions.napi ?? 'unknown',
-    binding, probe: p, killSwitch, bench, verdict: verdict(p, bench),
+    binding, probe: p, killSwitch, host, bench, verdict: hostVerdict(verdict(p, bench), host),
   };
 }
 
@@ -79,6 +83,7 @@ export function formatDoctor(r: DoctorReport): string {
     `  kill switch   ${r.killSwitch ? 'FASTNET_DISABLE is set: fast path off' : 'off'}`,
     '  net vs fastnet on loopback, same run (ratio > 1: fastnet better):',
     ...r.bench.map((b) => `    ${b.metric.padEnd(14)} net ${fmt(b.net)} ${b.unit}, fastnet ${fmt(b.fastnet)} ${b.unit}, ratio ${b.ratio.toFixed(3)}`),
+    ...formatHost(r.host),
     `verdict: ${r.verdict.use === 'yes' ? 'use it' : r.verdict.use === 'no-gain' ? 'no gain measured' : 'not available here'}: ${r.verdict.why}`,
   ];
   return lines.join('\n');

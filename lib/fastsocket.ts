@@ -10,7 +10,8 @@
  */
 import { native } from './binding.js';
 import { isUnsupportedCode, osErrorName } from './errors.js';
-import { currentPlatform } from './policy.js';
+import { warnKnownIssue } from './known-issues.js';
+import { currentPlatform, type Decision } from './policy.js';
 import { APPLIED, skipped, type FastPathStatus } from './status.js';
 
 let remember = process.env.FASTNET_REMEMBER_REFUSAL !== '0';
@@ -27,9 +28,12 @@ function failed(errno: number): FastPathStatus {
   return Object.freeze({ state: 'failed', code: osErrorName(errno, currentPlatform()), errno });
 }
 
-/** Create a socket of `family` (bound to the wildcard with `bindAny`) and apply the ioctl. */
-export function makeSocket(family: 4 | 6, bindAny: boolean): Made {
+/** Create a socket for an 'attempt' decision (bound to the wildcard with `bindAny`) and apply the ioctl. */
+export function makeSocket(decision: Extract<Decision, { action: 'attempt' }>, bindAny: boolean): Made {
   if (refusal) return { sock: -1, status: refusal };
+  // On a build with a known crash, only an explicit opt-in gets here: say so, once.
+  if (decision.knownIssue) warnKnownIssue(decision.knownIssue);
+  const family = decision.family;
   const binding = native();
   if (!binding) return { sock: -1, status: skipped('no-binding') };
   const sock = binding.createSocket(family, bindAny);

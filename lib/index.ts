@@ -12,7 +12,10 @@ import {
   SUPPORTED_SOCKET_OPTIONS, handleMethods, installGuards, readFastnetOptions, type FastnetOptions,
 } from './options.js';
 import { invalidArgType } from './errors.js';
-import { currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, setPlatformForTesting } from './policy.js';
+import {
+  currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, refreshEnv, setPlatformForTesting,
+} from './policy.js';
+import { setWindowsReleaseForTesting } from './known-issues.js';
 import { hooks, originals, seam } from './hooks.js';
 import { configureServer, initServer } from './server.js';
 import { configureClient, initClient } from './socket.js';
@@ -182,7 +185,8 @@ export function fastPathStats(): FastPathStats {
 
 /**
  * For tests only (not part of the API): run the Windows code path on another
- * OS by injecting the platform and the native binding.
+ * OS by injecting the platform, the native binding and the Windows release
+ * (`os.release()`, for the known-issues table).
  */
 Object.defineProperty(exports, Symbol.for('fastnet.testing'), {
   value: Object.freeze({
@@ -200,6 +204,10 @@ Object.defineProperty(exports, Symbol.for('fastnet.testing'), {
       return handleMethods;
     },
     seam,
+    setWindowsRelease(release: string | undefined) {
+      setWindowsReleaseForTesting(release);
+      refreshEnv();
+    },
   }),
 });
 

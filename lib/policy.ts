@@ -3,6 +3,7 @@
  * and why not. Pure: everything it depends on comes in through arguments.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { crashIssueFor, knownIssueEnv } from './known-issues.js';
 
 export type Role = 'server' | 'client';
 
@@ -24,16 +25,21 @@ export type SkipReason =
   | 'no-listen-hook'  // this Node has no usable server seam (_listen2 missing or deprecated), so neither end opts in
   | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested
   | 'no-binding'      // the native binding could not be loaded
+  | 'known-issue'     // a Windows build with a reproduced kernel crash (lib/known-issues.ts), no explicit opt-in
   | 'untracked';      // fastnet never saw this object (not made or connected through fastnet)
 
 export type Decision =
-  | { action: 'attempt'; family: 4 | 6 }
+  | { action: 'attempt'; family: 4 | 6; knownIssue?: string } // knownIssue: attempted only by explicit opt-in
   | { action: 'skip'; reason: SkipReason };
 
 /** What the process looks like to the policy. */
 export interface PolicyEnv {
   platform: string;
   disabled: boolean;
+  /** The Windows build number (third part of `os.release()`); undefined off Windows or when unknown. */
+  windowsBuild?: number;
+  /** FASTNET_ALLOW_KNOWN_ISSUES: attempt even on a build with a known crash. */
+  allowKnownIssues?: boolean;
 }
 
 /** Per-server or per-connection policy flags. */
@@ -73,6 +79,17 @@ function isIPv4Mapped(address: string): boolean {
  * (server) or connects to (client); null/undefined/'' means unspecified.
  */
 export function decide(role: Role, address: string | null | undefined,
+  options: PolicyOptions, env: PolicyEnv): Decision {
+  const decision = decideByAddress(role, address, options, env);
+  if (decision.action === 'skip') return decision;
+  // Where Microsoft reproduced a kernel crash, only an explicit opt-in attempts.
+  const issue = crashIssueFor(env.windowsBuild);
+  if (!issue) return decision;
+  if (options.loopbackFastPath === true || env.allowKnownIssues) return { ...decision, knownIssue: issue.id };
+  return { action: 'skip', reason: 'known-issue' };
+}
+
+function decideByAddress(role: Role, address: string | null | undefined,
   options: PolicyOptions, env: PolicyEnv): Decision {
   if (env.platform !== 'win32') return { action: 'skip', reason: 'platform' };
   if (env.disabled) return { action: 'skip', reason: 'disabled' };
@@ -129,6 +146,11 @@ export function setKillSwitch(on: boolean | undefined): void {
   env = undefined;
 }
 
+/** Forget the cached environment (a test changed the Windows release it reports). */
+export function refreshEnv(): void {
+  env = undefined;
+}
+
 export function currentEnv(): PolicyEnv {
-  return env ??= { platform: currentPlatform(), disabled };
+  return env ??= { platform: currentPlatform(), disabled, ...knownIssueEnv() };
 }

@@ -13,7 +13,7 @@ import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError, uvErrorName } from './errors.js';
 import { closeSocket, makeSocket } from './fastsocket.js';
 import { guardHandle, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions } from './options.js';
-import { currentEnv, currentPlatform, decide } from './policy.js';
+import { currentEnv, currentPlatform, decide, type Decision } from './policy.js';
 import { countAccepted, countSkip, countStatus, setStatus, skipped, type FastPathStatus } from './status.js';
 
 export type Listen2 = (this: NetServer, address: string | null, port: number, addressType: number,
@@ -72,7 +72,7 @@ export function listenWithFastPath(this: NetServer, original: Listen2, address: 
   }
   if (refuseOptions(server, config)) return;
 
-  const made = makeServerHandle(decision.family, address!, port, flags);
+  const made = makeServerHandle(decision, address!, port, flags);
   setStatus(server, made.status);
   announceToWorkers(address, port, addressType, made.status);
   if (!made.handle) return listen();
@@ -133,11 +133,12 @@ function listenInWorker(server: HookedServer, config: FastnetOptions, listen: ()
  * createServerHandle would bind it. Without a handle, the caller falls back
  * to Node's own path (which also reports any bind error exactly as usual).
  */
-function makeServerHandle(family: 4 | 6, address: string, port: number, flags: number):
-  { handle?: TcpHandle; status: FastPathStatus } {
+function makeServerHandle(decision: Extract<Decision, { action: 'attempt' }>, address: string, port: number,
+  flags: number): { handle?: TcpHandle; status: FastPathStatus } {
+  const family = decision.family;
   const TCP = tcpClass();
   if (typeof TCP === 'number') return { status: failed(TCP) };
-  const made = makeSocket(family, false);
+  const made = makeSocket(decision, false);
   if (made.sock < 0) return { status: made.status };
   const handle = new TCP(TCP_SERVER);
   let err = handle.open(made.sock);
@@ -174,7 +175,7 @@ export function createServerHandleWithFastPath(original: CreateServerHandle, add
     announceToWorkers(address, port, addressType, skipped(decision.reason));
     return fallback();
   }
-  const made = makeServerHandle(decision.family, address!, port, flags);
+  const made = makeServerHandle(decision, address!, port, flags);
   announceToWorkers(address, port, addressType, made.status);
   if (!made.handle) {
     countStatus(made.status);

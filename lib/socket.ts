@@ -19,7 +19,7 @@ import {
   clearPendingOptions, guardHandle, readFastnetOptions, requestedOptions, unsupportedOptionErrorFor,
   type FastnetOptions, type UnsupportedOptionsMode,
 } from './options.js';
-import { currentEnv, decide, type SkipReason } from './policy.js';
+import { currentEnv, decide, type Decision, type SkipReason } from './policy.js';
 import { PENDING, setStatus, skipped } from './status.js';
 
 /** Per-socket settings, kept only for sockets that have any or that wait for a host name. */
@@ -35,6 +35,8 @@ interface ClientConfig {
 }
 
 const NO_OPTIONS: FastnetOptions = Object.freeze({});
+
+type Attempt = Extract<Decision, { action: 'attempt' }>;
 
 const kConfig = Symbol('fastnet.client');
 
@@ -110,7 +112,7 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
   }
   const result = original.call(s, normalized);
   // Node has validated everything and made its handle; it binds and connects on the next tick.
-  if (s.connecting && s._handle) prepare(s, decision.family, s._handle, config);
+  if (s.connecting && s._handle) prepare(s, decision, s._handle, config);
   return result;
 }
 
@@ -123,7 +125,7 @@ function onLookup(this: NetSocket, err: Error | null, ip: string, family: number
   if (isIP(ip) !== family) return;
   const decision = decide('client', ip, config, currentEnv());
   if (decision.action === 'skip') return skip(socket, decision.reason);
-  prepare(socket, decision.family, socket._handle, config);
+  prepare(socket, decision, socket._handle, config);
 }
 
 function onConnectionAttempt(this: NetSocket, ip: string): void {
@@ -137,7 +139,7 @@ function onConnectionAttempt(this: NetSocket, ip: string): void {
   if (decision.action === 'skip') return skip(socket, decision.reason);
   // With happy eyeballs, Node binds a fixed localPort before the attempt.
   if (config.localPort && !config.localAddress) return skip(socket, 'local-port');
-  prepare(socket, decision.family, handle, config);
+  prepare(socket, decision, handle, config);
 }
 
 function skip(socket: object, reason: SkipReason): void {
@@ -145,7 +147,8 @@ function skip(socket: object, reason: SkipReason): void {
 }
 
 /** Put our socket into `handle`, which Node made for this connection and has not bound yet. */
-function prepare(socket: HookedSocket, family: 4 | 6, handle: TcpHandle, config: ClientConfig | undefined): void {
+function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, config: ClientConfig | undefined): void {
+  const family = decision.family;
   // A TLS socket's handle wraps the TCP handle and forwards to it.
   const tcp = (handle._parent as TcpHandle | undefined) ?? handle;
   if (handle === config?.foreign ? !adoptable(tcp) : !isTcp(tcp)) return skip(socket, 'external-handle');
@@ -168,7 +171,7 @@ function prepare(socket: HookedSocket, family: 4 | 6, handle: TcpHandle, config:
   // Node binds a socket for localAddress/localPort itself; otherwise IPv6
   // sockets are bound [::]:0 here, so that libuv never binds them dual-stack.
   const nodeBinds = Boolean(config?.localAddress || config?.localPort);
-  const made = makeSocket(family, family === 6 && !nodeBinds);
+  const made = makeSocket(decision, family === 6 && !nodeBinds);
   if (made.sock < 0) return setStatus(socket, made.status);
   const applied = made.status.state === 'applied';
   if (applied) clearPendingOptions(tcp);

@@ -3,8 +3,10 @@
 // and short bounded runs (on Windows/Wine, the real binding and probe).
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
+const os = require('node:os');
 const path = require('node:path');
 const { onWindows, REAL_IOCTL } = require('./support/helpers');
+const { parseNetshGlobal } = require('../dist/host.js');
 
 const cli = path.join(__dirname, '..', 'dist', 'cli.js');
 function run(args, env = {}) {
@@ -67,7 +69,7 @@ describe('cli', function () {
     assert.match(r.stdout, /^connections\s+[\d.]+ conn\/s/m);
   });
 
-  it('doctor --json reports the platform, binding, probe, kill switch, bench and a verdict', () => {
+  it('doctor --json reports the platform, binding, probe, kill switch, host, bench and a verdict', () => {
     const r = run(['doctor', '--json', '--duration', '1']);
     assert.equal(r.code, 0, r.stderr);
     const d = JSON.parse(r.stdout);
@@ -86,12 +88,40 @@ describe('cli', function () {
       assert.equal(d.verdict.use, 'not-available');
     }
     assert.ok(['yes', 'no-gain', 'not-available'].includes(d.verdict.use));
+
+    // The host: Windows build and edition, netsh's loopback settings with the raw output.
+    const { host } = d;
+    if (!onWindows) {
+      assert.deepEqual(host, { windows: null, loopback: null, knownIssues: [], allowKnownIssues: false });
+      return;
+    }
+    assert.deepEqual(host.windows, {
+      release: os.release(), build: Number(os.release().split('.')[2]), edition: os.version() || null,
+    });
+    const { netsh, executionMode, workerQueueDepth, largeMtu } = host.loopback;
+    assert.equal(netsh.command, 'netsh interface ipv4 show global');
+    assert.equal(typeof netsh.raw, 'string');
+    // Unknown fields are present as null, and agree with the raw output.
+    const parsed = parseNetshGlobal(netsh.raw);
+    assert.deepEqual({ executionMode, workerQueueDepth, largeMtu },
+      { executionMode: parsed.executionMode, workerQueueDepth: parsed.workerQueueDepth, largeMtu: parsed.largeMtu });
+    if (process.env.FASTNET_TEST_WINE) {
+      assert.deepEqual({ executionMode, workerQueueDepth, largeMtu }, { executionMode: null, workerQueueDepth: null, largeMtu: null });
+    }
+    assert.ok(Array.isArray(host.knownIssues));
   });
 
   it('doctor honours the kill switch and ends with a verdict line', () => {
     const r = run(['doctor', '--duration', '1'], { FASTNET_DISABLE: '1' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /kill switch\s+FASTNET_DISABLE is set/);
+    if (onWindows) {
+      assert.match(r.stdout, new RegExp(`^  windows\\s+release ${os.release().replace(/\./g, '\\.')}, build \\d+, edition `, 'm'));
+      assert.match(r.stdout, /^  loopback\s+execution mode \S+, worker queue depth \S+, large MTU \S+ \(netsh interface ipv4 show global/m);
+      if (process.env.FASTNET_TEST_WINE) assert.match(r.stdout, /execution mode unknown, worker queue depth unknown, large MTU unknown/);
+    } else {
+      assert.match(r.stdout, /^  windows\s+not Windows/m);
+    }
     assert.match(r.stdout.trim().split('\n').at(-1), /^verdict: not available here: /);
   });
 });

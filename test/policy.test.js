@@ -46,3 +46,86 @@ describe('policy: decide()', () => {
     assert.equal(loopbackFamily('localhost'), 0);
   });
 });
+
+describe('policy: known issues by Windows build', () => {
+  const { KNOWN_ISSUES, parseWindowsBuild, knownIssuesFor } = require('../dist/known-issues.js');
+  const at = (windowsBuild, extra = {}) => ({ ...win, windowsBuild, ...extra });
+
+  it('parses the build from os.release()', () => {
+    assert.equal(parseWindowsBuild('10.0.14393'), 14393);
+    assert.equal(parseWindowsBuild('10.0.17763'), 17763);
+    assert.equal(parseWindowsBuild('6.3.9600'), 9600);
+    assert.equal(parseWindowsBuild('10.0'), undefined);
+    assert.equal(parseWindowsBuild(''), undefined);
+    assert.equal(parseWindowsBuild(undefined), undefined);
+  });
+
+  it('every entry names its builds, what happened and a public reference', () => {
+    assert.ok(KNOWN_ISSUES.length >= 2);
+    for (const k of KNOWN_ISSUES) {
+      assert.ok(Number.isInteger(k.builds.from) && k.builds.from <= k.builds.to, k.id);
+      assert.ok(['kernel-crash', 'caution'].includes(k.kind), k.id);
+      assert.ok(k.what.length > 40 && k.short.length > 10 && k.windows.includes(String(k.builds.from)), k.id);
+      assert.ok(k.references.length > 0 && k.references.every((r) => /^https:\/\/github\.com\/[^/]+\/[^/]+\/(issues|pull)\/\d+$/.test(r)), k.id);
+    }
+    assert.ok(Object.isFrozen(KNOWN_ISSUES) && KNOWN_ISSUES.every(Object.isFrozen));
+  });
+
+  // Each entry, at both ends of its range and just outside it.
+  for (const k of KNOWN_ISSUES) {
+    for (const build of new Set([k.builds.from, k.builds.to])) {
+      if (k.kind === 'kernel-crash') {
+        it(`${k.id}: build ${build} skips loopback by default, reason known-issue`, () => {
+          assert.deepEqual(knownIssuesFor(build).map((i) => i.id), [k.id]);
+          for (const [role, address] of [['server', '127.0.0.1'], ['server', '::1'], ['client', '127.0.0.1'], ['client', '::1']]) {
+            assert.deepEqual(decide(role, address, {}, at(build)), { action: 'skip', reason: 'known-issue' });
+            assert.deepEqual(decide(role, address, { loopbackFastPath: undefined }, at(build, { allowKnownIssues: false })),
+              { action: 'skip', reason: 'known-issue' });
+          }
+        });
+        it(`${k.id}: build ${build}, loopbackFastPath: true overrides (server and client), marked for the warning`, () => {
+          assert.deepEqual(decide('server', '127.0.0.1', { loopbackFastPath: true }, at(build)),
+            { action: 'attempt', family: 4, knownIssue: k.id });
+          assert.deepEqual(decide('client', '::1', { loopbackFastPath: true }, at(build)),
+            { action: 'attempt', family: 6, knownIssue: k.id });
+          assert.deepEqual(decide('server', '0.0.0.0', { loopbackFastPath: true }, at(build)),
+            { action: 'attempt', family: 4, knownIssue: k.id });
+        });
+        it(`${k.id}: build ${build}, FASTNET_ALLOW_KNOWN_ISSUES overrides`, () => {
+          assert.deepEqual(decide('server', '127.0.0.1', {}, at(build, { allowKnownIssues: true })),
+            { action: 'attempt', family: 4, knownIssue: k.id });
+          assert.deepEqual(decide('client', '127.0.0.1', {}, at(build, { allowKnownIssues: true })),
+            { action: 'attempt', family: 4, knownIssue: k.id });
+        });
+        it(`${k.id}: build ${build}, every other skip keeps its own reason`, () => {
+          const allow = at(build, { allowKnownIssues: true });
+          assert.deepEqual(decide('server', '127.0.0.1', { loopbackFastPath: false }, allow), { action: 'skip', reason: 'opted-out' });
+          assert.deepEqual(decide('server', '127.0.0.1', {}, at(build, { disabled: true })), { action: 'skip', reason: 'disabled' });
+          assert.deepEqual(decide('client', '10.0.0.1', {}, at(build)), { action: 'skip', reason: 'not-loopback' });
+          assert.deepEqual(decide('server', '::', { loopbackFastPath: true }, allow), { action: 'skip', reason: 'dual-stack' });
+          assert.deepEqual(decide('server', '0.0.0.0', {}, at(build)), { action: 'skip', reason: 'wildcard' });
+          assert.deepEqual(decide('client', '::ffff:127.0.0.1', {}, at(build)), { action: 'skip', reason: 'ipv4-mapped' });
+          assert.deepEqual(decide('server', '127.0.0.1', {}, { ...at(build), platform: 'linux' }), { action: 'skip', reason: 'platform' });
+        });
+      } else {
+        it(`${k.id}: build ${build} attempts as usual (doctor shows the entry)`, () => {
+          assert.deepEqual(knownIssuesFor(build).map((i) => i.id), [k.id]);
+          assert.deepEqual(decide('server', '127.0.0.1', {}, at(build)), { action: 'attempt', family: 4 });
+          assert.deepEqual(decide('client', '::1', {}, at(build)), { action: 'attempt', family: 6 });
+          assert.deepEqual(decide('client', '::1', { loopbackFastPath: true }, at(build)), { action: 'attempt', family: 6 });
+        });
+      }
+    }
+    for (const build of [k.builds.from - 1, k.builds.to + 1]) {
+      it(`${k.id}: build ${build}, just outside the range, is not affected`, () => {
+        assert.ok(!knownIssuesFor(build).some((i) => i.id === k.id));
+        assert.deepEqual(decide('server', '127.0.0.1', {}, at(build)), { action: 'attempt', family: 4 });
+      });
+    }
+  }
+
+  it('an unknown build attempts as usual', () => {
+    assert.deepEqual(decide('server', '127.0.0.1', {}, at(undefined)), { action: 'attempt', family: 4 });
+    assert.deepEqual(decide('server', '127.0.0.1', {}, at(19043)), { action: 'attempt', family: 4 });
+  });
+});

@@ -3,6 +3,8 @@
 // fastnet's Windows path on this host over real sockets, and
 // FASTNET_TEST_BINDING=applied makes the ioctl succeed (the POSIX twin
 // otherwise refuses it). Real Windows and Wine need neither.
+// FASTNET_TEST_WINDOWS_RELEASE=10.0.14393 makes fastnet see that os.release()
+// (the known-issues table keys on the build).
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
@@ -13,3 +15,4 @@ if (process.env.FASTNET_TEST_BINDING === 'applied') {
   const twin = require('node-gyp-build')(root);
   testing.setBinding({ ...twin, enableLoopbackFastPath: () => 0 });
 }
+if (process.env.FASTNET_TEST_WINDOWS_RELEASE) testing.setWindowsRelease(process.env.FASTNET_TEST_WINDOWS_RELEASE);
