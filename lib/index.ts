@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import * as dc from 'node:diagnostics_channel';
-import { setBindingForTesting } from './binding.js';
+import { setBindingForTesting, setNativeTargetForTesting } from './binding.js';
 import { SUPPORTED_SOCKET_OPTIONS, readFastnetOptions, type FastnetOptions } from './options.js';
 import { invalidArgType } from './errors.js';
 import { currentPlatform, setPlatformForTesting } from './policy.js';
@@ -160,7 +160,9 @@ export function fastPathStats(): FastPathStats {
  * OS by injecting the platform and the native binding.
  */
 Object.defineProperty(exports, Symbol.for('fastnet.testing'), {
-  value: Object.freeze({ setPlatform: setPlatformForTesting, setBinding: setBindingForTesting }),
+  value: Object.freeze({
+    setPlatform: setPlatformForTesting, setBinding: setBindingForTesting, setNativeTarget: setNativeTargetForTesting,
+  }),
 });
 
 // `import fastnet from 'fastnet'` from TypeScript's CommonJS output reads `.default`.
