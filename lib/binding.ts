@@ -84,8 +84,8 @@ export function currentArch(): string {
 /**
  * Pick the binding file for this process and load it. In order:
  *  1. prebuilds/<platform>-<arch>/node.napi.node, shipped in the package;
- *  2. build/Release/fastnet.node, from `npx node-gyp rebuild` in the package
- *     folder (skipped when PREBUILDS_ONLY is set).
+ *  2. native/build/Release/fastnet.node, from `npx node-gyp rebuild -C native`
+ *     in the package folder (skipped when PREBUILDS_ONLY is set).
  * A file for another OS or CPU, a damaged one, or one the OS refuses to load
  * is passed over, with the reason, and the next one is tried. This is why a
  * checkout shared by Linux node and Windows node.exe works on both: neither
@@ -99,7 +99,7 @@ export function chooseBinding(opts: ChooseOptions = {}): { choice: BindingChoice
   const load = opts.load ?? ((file: string) => require(file) as NativeBinding);
   const candidates: { path: string; kind: 'prebuild' | 'local build' }[] = [
     { path: path.join(root, 'prebuilds', `${platform}-${arch}`, 'node.napi.node'), kind: 'prebuild' },
-    { path: path.join(root, 'build', 'Release', 'fastnet.node'), kind: 'local build' },
+    { path: path.join(root, 'native', 'build', 'Release', 'fastnet.node'), kind: 'local build' },
   ];
   const passedOver: PassedOver[] = [];
   for (const c of candidates) {
@@ -142,7 +142,7 @@ function noBindingMessage(root: string, platform: string, arch: string, passedOv
       shipped = fs.readdirSync(path.join(root, 'prebuilds')).sort();
     } catch { /* a checkout before `npm run build:prebuilds` */ }
     parts.push(`this copy of fastnet has no prebuild for ${target}${shipped.length ? ` (only ${shipped.join(', ')})` : ''},`
-      + ' so it runs without the fast path; a source build (`npx node-gyp rebuild` in the fastnet folder) is used if present');
+      + ' so it runs without the fast path; a source build (`npx node-gyp rebuild -C native` in the fastnet folder) is used if present');
   }
   for (const p of passedOver) parts.push(`passed over ${p.path}: ${p.reason}`);
   return parts.join('; ');

@@ -62,7 +62,7 @@ describe('binding loader', () => {
 
   it('a checkout with a Linux build/Release: Windows loads its prebuild, Linux its build', () => {
     const pre = put('prebuilds/win32-x64/node.napi.node', peHeader(0x8664));
-    const build = put('build/Release/fastnet.node', elfHeader(0x3e));
+    const build = put('native/build/Release/fastnet.node', elfHeader(0x3e));
     const win = choose('win32', 'x64');
     assert.deepEqual(win.choice, { path: pre, kind: 'prebuild', passedOver: [] });
     assert.deepEqual(win.binding, { file: pre });
@@ -73,7 +73,7 @@ describe('binding loader', () => {
 
   it('a binary for another OS in the preferred place is passed over, with the reason, never loaded', () => {
     const wrong = put('prebuilds/win32-x64/node.napi.node', elfHeader(0x3e));
-    const build = put('build/Release/fastnet.node', peHeader(0x8664));
+    const build = put('native/build/Release/fastnet.node', peHeader(0x8664));
     const r = choose('win32', 'x64');
     assert.equal(r.choice.path, build);
     assert.equal(r.choice.kind, 'local build');
@@ -95,7 +95,7 @@ describe('binding loader', () => {
     truncated.writeUInt16LE(1, 0x86); // one section, whose table lies past the end
     truncated.writeUInt16LE(0x1000, 0x94);
     const bad = put('prebuilds/win32-x64/node.napi.node', truncated);
-    const build = put('build/Release/fastnet.node', peHeader(0x8664));
+    const build = put('native/build/Release/fastnet.node', peHeader(0x8664));
     let r = choose('win32', 'x64');
     assert.equal(r.choice.path, build);
     assert.deepEqual(r.choice.passedOver, [{ path: bad, reason: 'damaged (section table past the end); reinstall fastnet' }]);
@@ -109,7 +109,7 @@ describe('binding loader', () => {
   });
 
   it('PREBUILDS_ONLY keeps a local build out', () => {
-    const build = put('build/Release/fastnet.node', peHeader(0x8664));
+    const build = put('native/build/Release/fastnet.node', peHeader(0x8664));
     const r = choose('win32', 'x64', { env: { PREBUILDS_ONLY: '1' } });
     assert.equal(r.binding, undefined);
     assert.deepEqual(r.choice.passedOver, [{ path: build, reason: 'PREBUILDS_ONLY is set' }]);
@@ -118,13 +118,13 @@ describe('binding loader', () => {
   it('Windows on arm64 without its prebuild: no binding, and the message says so; a source build is used', () => {
     put('prebuilds/win32-x64/node.napi.node', peHeader(0x8664));
     put('prebuilds/win32-ia32/node.napi.node', peHeader(0x14c));
-    const elf = put('build/Release/fastnet.node', elfHeader(0x3e));
+    const elf = put('native/build/Release/fastnet.node', elfHeader(0x3e));
     const r = choose('win32', 'arm64');
     assert.equal(r.binding, undefined);
-    assert.match(r.choice.error, /^no usable binding for win32-arm64; this copy of fastnet has no prebuild for win32-arm64 \(only win32-ia32, win32-x64\), so it runs without the fast path; a source build \(`npx node-gyp rebuild` in the fastnet folder\) is used if present; /);
+    assert.match(r.choice.error, /^no usable binding for win32-arm64; this copy of fastnet has no prebuild for win32-arm64 \(only win32-ia32, win32-x64\), so it runs without the fast path; a source build \(`npx node-gyp rebuild -C native` in the fastnet folder\) is used if present; /);
     assert.match(r.choice.error, /passed over .*fastnet\.node: ELF x64 binary, not for win32$/);
     assert.deepEqual(loaded, []);
-    const own = put('build/Release/fastnet.node', peHeader(0xaa64));
+    const own = put('native/build/Release/fastnet.node', peHeader(0xaa64));
     assert.equal(own, elf);
     assert.deepEqual(choose('win32', 'arm64').choice, { path: own, kind: 'local build', passedOver: [] });
   });
@@ -135,7 +135,7 @@ describe('binding loader', () => {
     assert.equal(typeof r.binding.createSocket, 'function');
     const expected = process.platform === 'win32'
       ? path.join(root, 'prebuilds', `win32-${process.arch}`, 'node.napi.node')
-      : path.join(root, 'build', 'Release', 'fastnet.node');
+      : path.join(root, 'native', 'build', 'Release', 'fastnet.node');
     assert.equal(r.choice.path, expected);
   });
 });
