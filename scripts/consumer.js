@@ -71,6 +71,8 @@ function newProject(name) {
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true }, null, 2)}\n`);
   for (const f of fs.readdirSync(fixtures)) fs.copyFileSync(path.join(fixtures, f), path.join(dir, f));
+  // The TypeScript consumers that test/types.test.js checks against the checkout.
+  for (const f of ['consumer.mts', 'consumer.cts']) fs.copyFileSync(path.join(root, 'test', 'types', f), path.join(dir, f));
   return dir;
 }
 
@@ -215,7 +217,7 @@ async function linux(tgz) {
     assert.equal(d.verdict.use, 'not-available');
   });
   await check('TypeScript consumer: tsc --noEmit, moduleResolution node16', () => {
-    tsc(project, 'node16', { module: 'node16', moduleResolution: 'node16', esModuleInterop: true }, ['node16.mts', 'node16.cts']);
+    tsc(project, 'node16', { module: 'node16', moduleResolution: 'node16', esModuleInterop: true }, ['consumer.mts', 'consumer.cts']);
   });
   await check('TypeScript consumer: tsc --noEmit, moduleResolution bundler', () => {
     tsc(project, 'bundler', { module: 'esnext', moduleResolution: 'bundler', esModuleInterop: true }, ['bundler.ts']);

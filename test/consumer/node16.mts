@@ -1,7 +1,0 @@
-import fastnet, { Server, Socket, fastPathStatus, isIP, type AddressInfo, type FastPathStatus } from 'fastnet';
-const s: Server = fastnet.createServer({ loopbackFastPath: true }, (c) => c.end());
-s.listen(0, '127.0.0.1');
-const st: FastPathStatus = fastPathStatus(s);
-const a = s.address() as AddressInfo;
-const c = new Socket({ unsupportedOptions: 'throw' }).connect({ port: a.port, host: '127.0.0.1', loopbackFastPath: false });
-console.log(st.state, isIP('::1'), c instanceof Socket, fastnet.SUPPORTED_SOCKET_OPTIONS.length);
