@@ -222,6 +222,15 @@ async function linux(tgz) {
   await check('TypeScript consumer: tsc --noEmit, moduleResolution bundler', () => {
     tsc(project, 'bundler', { module: 'esnext', moduleResolution: 'bundler', esModuleInterop: true }, ['bundler.ts']);
   });
+  await check('the README\'s source build (npx node-gyp rebuild -C native, compiler on PATH): the loader picks it', () => {
+    const pkg = path.join(project, 'node_modules', 'fastnet');
+    execFileSync('npx', ['--yes', 'node-gyp', 'rebuild', '-C', 'native'], { cwd: pkg, stdio: ['ignore', 'ignore', 'pipe'] });
+    const { chooseBinding } = require(path.join(pkg, 'dist', 'binding.js'));
+    const r = chooseBinding();
+    assert.equal(r.choice.path, path.join(pkg, 'native', 'build', 'Release', 'fastnet.node'), r.choice.error);
+    assert.equal(r.choice.kind, 'local build');
+    assert.equal(typeof r.binding.createSocket, 'function');
+  });
 }
 
 async function windows(tgz) {
@@ -310,7 +319,8 @@ async function main() {
     bin = bareBin();
     await linux(tgz);
   }
-  console.log(`consumer${WINE ? ' (Wine)' : ''}: ${passed} passed, ${failed} failed (${Math.round((Date.now() - t0) / 1000)} s)`);
+  console.log(`consumer: took ${Math.round((Date.now() - t0) / 1000)} s${WINE ? ' (node.exe under Wine)' : ''}`);
+  console.log(`${WINE ? 'consumer-wine' : 'consumer'}: ${passed} passed, ${failed} failed`);
   if (!argv.includes('--keep')) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`consumer: kept ${work}`);
   process.exitCode = failed ? 1 : 0;
