@@ -162,21 +162,6 @@ function loadBinding(): NativeBinding {
 }
 
 /**
- * Refuse a truncated binary before the OS loader maps it: mapping an ELF file
- * shorter than its headers claim kills the process with SIGBUS instead of
- * failing the load. Checks that every loaded segment (ELF) or section (PE)
- * lies inside the file.
- */
-export function checkIntegrity(file: string): void {
-  try {
-    inspectNativeFile(fs.readFileSync(file));
-  } catch (err) {
-    if (err instanceof DamagedFileError) throw new Error(`${file} is damaged (${err.message}); reinstall fastnet`);
-    throw err;
-  }
-}
-
-/**
  * For `fastnet doctor`: the file the binding came from and the files passed
  * over (loading it first if nothing has yet), or why there is none.
  */
