@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 // The real exports object: in transparent mode _createServerHandle is ours.
 import net = require('node:net');
+import { DamagedFileError, inspectNativeFile, mismatch } from './native-file.js';
 import { debug } from './status.js';
 
 /** The native binding: numbers in, numbers out. */
@@ -50,67 +51,131 @@ let injected: NativeBinding | Error | undefined;
 let loaded: NativeBinding | Error | undefined;
 let warned = false;
 let TCP: TcpClass | undefined;
+let targetOverride: { platform: string; arch: string } | undefined;
+let choice: BindingChoice | undefined;
 
-type NodeGypBuild = ((dir: string) => NativeBinding) & { resolve(dir: string): string };
+/** A file the loader looked at and did not use, and why. */
+export interface PassedOver {
+  path: string;
+  reason: string;
+}
+
+/** Which binding file was used, and which were passed over. */
+export interface BindingChoice {
+  path?: string;
+  kind?: 'prebuild' | 'local build';
+  passedOver: PassedOver[];
+  /** Set when no file could be used. */
+  error?: string;
+}
+
+/** Where to look and how to load; each field defaults to this process. */
+export interface ChooseOptions {
+  root?: string;
+  platform?: string;
+  arch?: string;
+  env?: NodeJS.ProcessEnv;
+  load?: (file: string) => NativeBinding;
+}
+
+/** The CPU the loader and `doctor` act for: the real one unless a test injected another. */
+export function currentArch(): string {
+  return targetOverride?.arch ?? process.arch;
+}
+
+/**
+ * Pick the binding file for this process and load it. In order:
+ *  1. prebuilds/<platform>-<arch>/node.napi.node, shipped in the package;
+ *  2. native/build/Release/fastnet.node, from `npx node-gyp rebuild -C native`
+ *     in the package folder (skipped when PREBUILDS_ONLY is set).
+ * A file for another OS or CPU, a damaged one, or one the OS refuses to load
+ * is passed over, with the reason, and the next one is tried. This is why a
+ * checkout shared by Linux node and Windows node.exe works on both: neither
+ * loads the other's build.
+ */
+export function chooseBinding(opts: ChooseOptions = {}): { choice: BindingChoice; binding?: NativeBinding } {
+  const root = opts.root ?? ROOT;
+  const platform = opts.platform ?? targetOverride?.platform ?? process.platform;
+  const arch = opts.arch ?? currentArch();
+  const env = opts.env ?? process.env;
+  const load = opts.load ?? ((file: string) => require(file) as NativeBinding);
+  const candidates: { path: string; kind: 'prebuild' | 'local build' }[] = [
+    { path: path.join(root, 'prebuilds', `${platform}-${arch}`, 'node.napi.node'), kind: 'prebuild' },
+    { path: path.join(root, 'native', 'build', 'Release', 'fastnet.node'), kind: 'local build' },
+  ];
+  const passedOver: PassedOver[] = [];
+  for (const c of candidates) {
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(c.path);
+    } catch {
+      continue; // not there: nothing to pass over
+    }
+    if (c.kind === 'local build' && isSet(env.PREBUILDS_ONLY)) {
+      passedOver.push({ path: c.path, reason: 'PREBUILDS_ONLY is set' });
+      continue;
+    }
+    let reason: string | null;
+    try {
+      reason = mismatch(inspectNativeFile(buf), platform, arch);
+    } catch (err) {
+      if (!(err instanceof DamagedFileError)) throw err;
+      reason = `damaged (${err.message}); reinstall fastnet`;
+    }
+    if (reason === null) {
+      try {
+        const binding = load(c.path);
+        return { choice: { path: c.path, kind: c.kind, passedOver }, binding };
+      } catch (err) {
+        reason = `the OS refused to load it: ${String((err as Error).message).split(/\r?\n/)[0]}`;
+      }
+    }
+    passedOver.push({ path: c.path, reason });
+  }
+  return { choice: { passedOver, error: noBindingMessage(root, platform, arch, passedOver) } };
+}
+
+function noBindingMessage(root: string, platform: string, arch: string, passedOver: PassedOver[]): string {
+  const parts = [`no usable binding for ${platform}-${arch}`];
+  const target = `${platform}-${arch}`;
+  if (!fs.existsSync(path.join(root, 'prebuilds', target, 'node.napi.node'))) {
+    let shipped: string[] = [];
+    try {
+      shipped = fs.readdirSync(path.join(root, 'prebuilds')).sort();
+    } catch { /* a checkout before `npm run build:prebuilds` */ }
+    parts.push(`this copy of fastnet has no prebuild for ${target}${shipped.length ? ` (only ${shipped.join(', ')})` : ''},`
+      + ' so it runs without the fast path; a source build (`npx node-gyp rebuild -C native` in the fastnet folder) is used if present');
+  }
+  for (const p of passedOver) parts.push(`passed over ${p.path}: ${p.reason}`);
+  return parts.join('; ');
+}
+
+function isSet(v: string | undefined): boolean {
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}
 
 function loadBinding(): NativeBinding {
   if (injected instanceof Error) throw injected;
   if (injected) return injected;
-  // node-gyp-build picks build/Release or prebuilds/<platform>-<arch>.
-  const file = (require('node-gyp-build') as NodeGypBuild).resolve(ROOT);
-  checkIntegrity(file);
-  return require(file) as NativeBinding;
+  const r = chooseBinding();
+  choice = r.choice;
+  if (!r.binding) throw new Error(r.choice.error);
+  return r.binding;
 }
 
 /**
- * Refuse a truncated binary before the OS loader maps it: mapping an ELF file
- * shorter than its headers claim kills the process with SIGBUS instead of
- * failing the load. Checks that every loaded segment (ELF) or section (PE)
- * lies inside the file.
+ * For `fastnet doctor`: the file the binding came from and the files passed
+ * over (loading it first if nothing has yet), or why there is none.
  */
-export function checkIntegrity(file: string): void {
-  const buf = fs.readFileSync(file);
-  const fail = (what: string) => { throw new Error(`${file} is damaged (${what}); reinstall fastnet`); };
-  if (buf.length >= 64 && buf.readUInt32BE(0) === 0x7f454c46) { // \x7fELF
-    const is64 = buf[4] === 2;
-    const le = buf[5] === 1;
-    const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
-    const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
-    const word = (o: number) => (is64 ? Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)) : u32(o));
-    const phoff = word(is64 ? 0x20 : 0x1c);
-    const phentsize = u16(is64 ? 0x36 : 0x2a);
-    const phnum = u16(is64 ? 0x38 : 0x2c);
-    if (phoff + phentsize * phnum > buf.length) fail('program headers past the end');
-    for (let i = 0; i < phnum; i++) {
-      const ph = phoff + i * phentsize;
-      if (u32(ph) !== 1) continue; // PT_LOAD
-      const offset = word(is64 ? ph + 8 : ph + 4);
-      const filesz = word(is64 ? ph + 32 : ph + 16);
-      if (offset + filesz > buf.length) fail('a loadable segment past the end');
-    }
-  } else if (buf.length >= 64 && buf.readUInt16LE(0) === 0x5a4d) { // MZ
-    const pe = buf.readUInt32LE(0x3c);
-    if (pe + 24 > buf.length || buf.readUInt32LE(pe) !== 0x4550) fail('no PE header');
-    const sections = buf.readUInt16LE(pe + 6);
-    const table = pe + 24 + buf.readUInt16LE(pe + 20);
-    if (table + sections * 40 > buf.length) fail('section table past the end');
-    for (let i = 0; i < sections; i++) {
-      const sh = table + i * 40;
-      if (buf.readUInt32LE(sh + 20) + buf.readUInt32LE(sh + 16) > buf.length) fail('a section past the end');
-    }
-  } else {
-    fail('not a native module');
+export function bindingReport(): { loaded: boolean; path?: string; kind?: string; passedOver: PassedOver[]; error?: string } {
+  const n = native();
+  if (injected !== undefined) {
+    return injected instanceof Error
+      ? { loaded: false, passedOver: [], error: injected.message }
+      : { loaded: n !== null, kind: 'injected for testing', passedOver: [] };
   }
-}
-
-/** Where the binding would be loaded from (for `fastnet doctor`), or why it cannot be. */
-export function bindingLocation(): { path: string; kind: 'prebuild' | 'local build' } | { error: string } {
-  try {
-    const file = (require('node-gyp-build') as NodeGypBuild).resolve(ROOT);
-    return { path: file, kind: file.includes(`${path.sep}prebuilds${path.sep}`) ? 'prebuild' : 'local build' };
-  } catch (err) {
-    return { error: (err as Error).message.split('\n')[0] };
-  }
+  if (!choice) return { loaded: false, passedOver: [], error: loaded instanceof Error ? loaded.message : 'not loaded' };
+  return { loaded: n !== null, ...choice, ...(n === null && choice.path ? { error: (loaded as Error).message } : {}) };
 }
 
 /**
@@ -170,5 +235,20 @@ export function native(): NativeBinding | null {
 export function setBindingForTesting(binding: NativeBinding | Error | undefined): void {
   injected = binding;
   loaded = undefined;
+  choice = undefined;
+  warned = false;
+}
+
+/**
+ * Tests: pick binding files as a process on this platform and CPU would (and
+ * show that CPU in `doctor`), e.g. win32/arm64 to see what Windows on arm64
+ * gets. `undefined` goes back to the real ones. Resets the loaded binding.
+ * (setPlatform alone does not change the loader: a simulated Windows process
+ * on Linux still loads the Linux build.)
+ */
+export function setNativeTargetForTesting(target: { platform: string; arch: string } | undefined): void {
+  targetOverride = target;
+  loaded = undefined;
+  choice = undefined;
   warned = false;
 }

@@ -1,7 +1,7 @@
 /**
  * `fastnet doctor`: can the fast path work on this machine, and does it help?
  */
-import { bindingLocation, native } from './binding.js';
+import { bindingReport, currentArch, native, type PassedOver } from './binding.js';
 import { runBench, type MetricResult } from './bench.js';
 import { isUnsupportedCode, osErrorName } from './errors.js';
 import { currentPlatform, killSwitchOn } from './policy.js';
@@ -34,7 +34,8 @@ export interface DoctorReport {
   arch: string;
   node: string;
   napi: string;
-  binding: { loaded: boolean; path?: string; kind?: string; error?: string };
+  /** Where the binding came from, the files passed over and why, or why there is none. */
+  binding: { loaded: boolean; path?: string; kind?: string; passedOver?: PassedOver[]; error?: string };
   probe: ProbeResult;
   killSwitch: boolean;
   /** The host's Windows build, loopback settings and matching known issues (lib/host.ts). */
@@ -46,17 +47,15 @@ export interface DoctorReport {
 /** Gather the report; the short benchmark takes about `benchSeconds`. */
 export async function doctor(benchSeconds = 4, onProgress?: (m: string) => void): Promise<DoctorReport> {
   const platform = currentPlatform();
-  const loc = platform === 'win32' ? bindingLocation() : undefined;
-  const loaded = platform === 'win32' && native() !== null;
   const binding = platform !== 'win32'
     ? { loaded: false, error: 'not needed on this platform (fastnet is a pass-through here)' }
-    : loc && 'path' in loc ? { loaded, path: loc.path, kind: loc.kind } : { loaded, error: loc?.error };
+    : bindingReport();
   const killSwitch = killSwitchOn();
   const p = killSwitch ? { state: 'not-attempted' as const, reason: 'FASTNET_DISABLE is set' } : probe();
   const host = await inspectHost();
   const bench = await runBench({ duration: benchSeconds, only: ['connections', 'stream-64KiB'], rounds: 3, onProgress });
   return {
-    platform, arch: process.arch, node: process.version, napi: process.versions.napi ?? 'unknown',
+    platform, arch: currentArch(), node: process.version, napi: process.versions.napi ?? 'unknown',
     binding, probe: p, killSwitch, host, bench, verdict: hostVerdict(verdict(p, bench), host),
   };
 }
@@ -78,7 +77,8 @@ export function formatDoctor(r: DoctorReport): string {
   const lines = [
     'fastnet doctor',
     `  platform      ${r.platform}-${r.arch}, node ${r.node}, Node-API ${r.napi}`,
-    `  binding       ${r.binding.loaded ? `loaded (${r.binding.kind}: ${r.binding.path})` : `not loaded: ${r.binding.error}`}`,
+    `  binding       ${r.binding.loaded ? `loaded (${r.binding.kind}${r.binding.path ? `: ${r.binding.path}` : ''})` : `not loaded: ${r.binding.error}`}`,
+    ...(r.binding.loaded ? (r.binding.passedOver ?? []).map((p) => `                passed over ${p.path}: ${p.reason}`) : []),
     `  ioctl probe   ${r.probe.state}${r.probe.code ? ` (${r.probe.code}${r.probe.errno !== undefined ? `, ${r.probe.errno}` : ''})` : ''}${r.probe.reason ? ` (${r.probe.reason})` : ''}`,
     `  kill switch   ${r.killSwitch ? 'FASTNET_DISABLE is set: fast path off' : 'off'}`,
     '  net vs fastnet on loopback, same run (ratio > 1: fastnet better):',

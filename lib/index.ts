@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import * as dc from 'node:diagnostics_channel';
-import { setBindingForTesting, tcpClass } from './binding.js';
+import { setBindingForTesting, setNativeTargetForTesting, tcpClass } from './binding.js';
 import { listenToPrimary } from './cluster.js';
 import { rememberRefusal } from './fastsocket.js';
 import {
@@ -190,6 +190,7 @@ export function fastPathStats(): FastPathStats {
  */
 Object.defineProperty(exports, Symbol.for('fastnet.testing'), {
   value: Object.freeze({
+    setNativeTarget: setNativeTargetForTesting,
     setPlatform: setPlatformForTesting,
     // A new binding also forgets a remembered refusal.
     setBinding(binding: Parameters<typeof setBindingForTesting>[0]) {

@@ -123,8 +123,8 @@ function prepare() {
       require('node:child_process').execFileSync(process.execPath, [path.join(__dirname, 'prebuild.js'), '--arch', 'x64'],
         { stdio: 'inherit' });
     }
-  } else if (!fs.existsSync(path.join(root, 'build', 'Release', 'fastnet.node'))) {
-    throw new Error('apps: build/Release/fastnet.node is missing; run `npm test` once (or node scripts/dev-setup.js)');
+  } else if (!fs.existsSync(path.join(root, 'native', 'build', 'Release', 'fastnet.node'))) {
+    throw new Error('apps: native/build/Release/fastnet.node is missing; run `npm test` once (or node scripts/dev-setup.js)');
   }
 }
 

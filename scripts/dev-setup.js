@@ -17,9 +17,11 @@ if (!fs.existsSync(path.join(root, 'node_modules', 'typescript'))) {
   else run('npm', ['install', '--no-audit', '--no-fund']);
 }
 run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
-if (!fs.existsSync(path.join(root, 'build', 'Release', 'fastnet.node'))) {
+if (!fs.existsSync(path.join(root, 'native', 'build', 'Release', 'fastnet.node'))) {
   // Development only: users on non-Windows hosts never build anything.
+  // binding.gyp lives in native/, not at the top, so that npm and pnpm never
+  // see a package to build at install time.
   const gyp = process.env.npm_config_node_gyp;
-  if (gyp) run(process.execPath, [gyp, 'rebuild']);
-  else run('npx', ['--yes', 'node-gyp', 'rebuild']);
+  if (gyp) run(process.execPath, [gyp, 'rebuild', '-C', 'native']);
+  else run('npx', ['--yes', 'node-gyp', 'rebuild', '-C', 'native']);
 }

@@ -60,18 +60,24 @@ describe('hardening: broken native pieces', function () {
   this.timeout(60000);
 
   it('a corrupt binding file: net behaviour, skipped/no-binding, exactly one warning', () => {
+    // A copy of the package whose binding file (the one the loader picks here) is truncated.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastnet-corrupt-'));
     try {
-      const real = require('node-gyp-build').resolve(root);
-      const rel = onWindows ? path.join('prebuilds', `win32-${process.arch}`, 'node.napi.node')
-        : path.join('build', 'Release', 'fastnet.node');
+      const { chooseBinding } = require(path.join(root, 'dist', 'binding.js'));
+      const rel = path.relative(root, chooseBinding().choice.path);
+      fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
+      fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+      for (const f of ['support/simulate.js', 'fixtures/binding-failure.js']) {
+        fs.mkdirSync(path.dirname(path.join(dir, 'test', f)), { recursive: true });
+        fs.copyFileSync(path.join(root, 'test', f), path.join(dir, 'test', f));
+      }
       fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, rel), fs.readFileSync(real).subarray(0, 4096)); // truncated
-      const env = { ...process.env, FASTNET_PREBUILD: dir };
+      fs.writeFileSync(path.join(dir, rel), fs.readFileSync(path.join(root, rel)).subarray(0, 4096)); // truncated
+      const env = { ...process.env };
       if (!onWindows) env.FASTNET_TEST_SIMULATE = 'win32';
       delete env.FASTNET_TEST_BINDING;
-      const out = execFileSync(process.execPath, ['-r', path.join(root, 'test', 'support', 'simulate.js'),
-        path.join(root, 'test', 'fixtures', 'binding-failure.js')], { env, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['-r', path.join(dir, 'test', 'support', 'simulate.js'),
+        path.join(dir, 'test', 'fixtures', 'binding-failure.js')], { env, encoding: 'utf8' });
       const r = JSON.parse(out.trim().split('\n').at(-1));
       assert.deepEqual(r.server, { state: 'skipped', reason: 'no-binding' });
       for (const s of r.statuses) {

@@ -19,7 +19,15 @@ const onWindows = process.platform === 'win32';
  * This host's real binding: the POSIX twin (real sockets, honest EOPNOTSUPP)
  * elsewhere, the Winsock binding on Windows.
  */
-const twin = require('node-gyp-build')(root);
+const twin = hostBinding();
+
+/** The binding fastnet's own loader picks for this process (what an app gets). */
+function hostBinding() {
+  const { chooseBinding } = require(path.join(root, 'dist', 'binding.js'));
+  const r = chooseBinding();
+  if (!r.binding) throw new Error(r.choice.error);
+  return r.binding;
+}
 
 /**
  * What the real binding's ioctl yields here. Under Wine (FASTNET_TEST_WINE=1)

@@ -2,15 +2,15 @@
   "targets": [
     {
       "target_name": "fastnet",
-      "sources": ["native/fastnet.cc"],
+      "sources": ["fastnet.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "conditions": [
         ["OS=='win'", {
-          "sources": ["native/win/socket.cc"],
+          "sources": ["win/socket.cc"],
           "libraries": ["-lws2_32"]
         }, {
-          "sources": ["native/posix/socket.cc"]
+          "sources": ["posix/socket.cc"]
         }]
       ]
     }
