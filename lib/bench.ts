@@ -130,24 +130,36 @@ function streaming(size: number, label: string): Scenario {
   };
 }
 
-const connections: Scenario = {
-  name: 'connections',
-  description: 'connect + accept + close, one at a time',
-  metrics: [{ name: 'connections', unit: 'conn/s', higherIsBetter: true }],
-  async run(impl, ms) {
-    const server = await listen(impl, (s) => s.end());
-    const port = (server.address() as net.AddressInfo).port;
-    let n = 0;
-    const start = performance.now();
-    while (performance.now() - start < ms) {
-      await closeSocket(await connected(impl, port));
-      n++;
-    }
-    const seconds = (performance.now() - start) / 1000;
-    await closeServer(server);
-    return [n / seconds];
-  },
-};
+/**
+ * Connect + accept + close, one at a time. `server` and `client` say which
+ * side uses the implementation under test; the other side is plain net, so
+ * each side's cost can be seen on its own.
+ */
+function churn(name: string, metric: string, description: string, server: 'impl' | 'net', client: 'impl' | 'net'): Scenario {
+  return {
+    name,
+    description,
+    metrics: [{ name: metric, unit: 'conn/s', higherIsBetter: true }],
+    async run(impl, ms) {
+      const srv = await listen(server === 'impl' ? impl : IMPLS.net, (s) => s.end());
+      const port = (srv.address() as net.AddressInfo).port;
+      const connector = client === 'impl' ? impl : IMPLS.net;
+      let n = 0;
+      const start = performance.now();
+      while (performance.now() - start < ms) {
+        await closeSocket(await connected(connector, port));
+        n++;
+      }
+      const seconds = (performance.now() - start) / 1000;
+      await closeServer(srv);
+      return [n / seconds];
+    },
+  };
+}
+
+const connections = churn('connections', 'connections', 'connect + accept + close, one at a time, both ends', 'impl', 'impl');
+const accepts = churn('accepts', 'accepts', 'the same, a plain-net client against each server', 'impl', 'net');
+const clientConnects = churn('client-connects', 'client connects', 'the same, each client against a plain-net server', 'net', 'impl');
 
 const parallel: Scenario = {
   name: 'parallel-100',
@@ -182,7 +194,8 @@ const parallel: Scenario = {
 
 /** Every scenario, by name. */
 export const SCENARIOS: readonly Scenario[] = [
-  rtt, streaming(4096, '4KiB'), streaming(65536, '64KiB'), streaming(1 << 20, '1MiB'), connections, parallel,
+  rtt, streaming(4096, '4KiB'), streaming(65536, '64KiB'), streaming(1 << 20, '1MiB'), connections, accepts,
+  clientConnects, parallel,
 ];
 
 /** One metric's result. */

@@ -136,6 +136,9 @@ export { connect as createConnection, Socket as Stream };
  * options that were withheld from a fast-path socket.
  */
 export function fastPathStatus(target: net.Socket | net.Server): FastPathStatus {
+  if (!(target instanceof net.Socket) && !(target instanceof net.Server)) {
+    throw invalidArgType('target', 'net.Server or net.Socket', target);
+  }
   const own = getStatus(target);
   if (own) return snapshot(target, own);
   const t = target as unknown as { server?: object | null; _server?: object | null };

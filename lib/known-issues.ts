@@ -77,7 +77,12 @@ export function knownIssuesFor(build: number | undefined): KnownIssue[] {
 
 /** The entry with a reproduced kernel crash on `build`, if any. */
 export function crashIssueFor(build: number | undefined): KnownIssue | undefined {
-  return knownIssuesFor(build).find((k) => k.kind === 'kernel-crash');
+  // Runs for every decision on Windows: a plain loop, no allocation.
+  if (build === undefined) return undefined;
+  for (const k of KNOWN_ISSUES) {
+    if (k.kind === 'kernel-crash' && build >= k.builds.from && build <= k.builds.to) return k;
+  }
+  return undefined;
 }
 
 /** FASTNET_ALLOW_KNOWN_ISSUES=1 (any value but '', '0' or 'false'). */

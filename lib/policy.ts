@@ -94,7 +94,8 @@ function decideByAddress(role: Role, address: string | null | undefined,
   if (env.platform !== 'win32') return { action: 'skip', reason: 'platform' };
   if (env.disabled) return { action: 'skip', reason: 'disabled' };
   if (options.loopbackFastPath === false) return { action: 'skip', reason: 'opted-out' };
-  if (!address) return { action: 'skip', reason: role === 'server' ? 'dual-stack' : 'not-loopback' };
+  // Node 20 lets a non-string host (an array) through to the connection attempt.
+  if (!address || typeof address !== 'string') return { action: 'skip', reason: role === 'server' ? 'dual-stack' : 'not-loopback' };
   const family = loopbackFamily(address);
   if (family !== 0) return { action: 'attempt', family };
   if (role === 'server' && address === '0.0.0.0') {

@@ -78,8 +78,9 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
   const s = socket as HookedSocket;
   const options = normalized[0];
   const fastnet = readFastnetOptions(options);
-  const host = (options.host as string | undefined) || 'localhost';
-  const family = isIP(host);
+  const host = options.host || 'localhost';
+  // Only a string can be an IP address here; anything else is Node's to reject.
+  const family = typeof host === 'string' ? isIP(host) : 0;
   const localAddress = options.localAddress as string | undefined;
   const localPort = Number(options.localPort) || 0;
   const foreign = s.destroyed ? null : s._handle;
@@ -105,7 +106,7 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
     }
     return original.call(s, normalized);
   }
-  const decision = decide('client', host, config ?? NO_OPTIONS, currentEnv());
+  const decision = decide('client', host as string, config ?? NO_OPTIONS, currentEnv());
   if (decision.action === 'skip') {
     setStatus(s, skipped(decision.reason));
     return original.call(s, normalized);
@@ -183,7 +184,8 @@ function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, con
   // From here on Node's handle owns the socket.
   if (applied) guardHandle(tcp, { mode, record: socket, socket: mode === 'throw' ? socket : undefined });
   if (nodeBinds && family === 6) keepV6Only(handle);
-  prepared.add(handle);
+  // Only the listeners of a host-name connection can see this handle again.
+  if (config?.onAttempt) prepared.add(handle);
   setStatus(socket, made.status);
 }
 

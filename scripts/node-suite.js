@@ -127,7 +127,9 @@ function flagsOf(file) {
 function runOne(file, mode, slot) {
   // Node's own runner gives each parallel worker its own test/.tmp.N through
   // TEST_THREAD_ID; without it, concurrent files wipe each other's tmpdir.
-  const extra = { NODE_SKIP_FLAG_CHECK: '1', TEST_THREAD_ID: String(slot) };
+  // FASTNET_REMEMBER_REFUSAL=0: every socket runs fastnet's full plumbing,
+  // also where the ioctl is refused (the POSIX twin, Wine).
+  const extra = { NODE_SKIP_FLAG_CHECK: '1', TEST_THREAD_ID: String(slot), FASTNET_REMEMBER_REFUSAL: '0' };
   if (mode !== 'plain') {
     const preloads = register
       ? [path.join(root, 'test', 'support', 'simulate.js'), path.join(root, 'dist', 'preload.js')]

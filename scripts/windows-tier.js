@@ -71,7 +71,7 @@ const STAGES = {
   },
   async soak(exe) {
     const r = await wine.runNodeExe(exe, [path.join('test', 'soak', 'soak.js')],
-      { env: { PREBUILDS_ONLY: '1' }, timeoutMs: 1_200_000 });
+      { env: { PREBUILDS_ONLY: '1', FASTNET_REMEMBER_REFUSAL: '0' }, timeoutMs: 1_200_000 });
     if (r.code !== 0) console.log(tail(r.output, 30));
     return { ok: r.code === 0, summary: lines(r.output, /^soak: fds.*$/gm) || `soak: exit ${r.code}` };
   },

@@ -217,6 +217,27 @@ describe('correctness: failures after our socket exists leave nothing behind', (
   });
 });
 
+describe('correctness: a host that is not a string is left to Node', () => {
+  simulateWindows(appliedBinding);
+
+  it('Node 22+ rejects it as net does; the decision never sees it as an address', async function () {
+    // Node 20 lets an array through, and then its own TCP handle aborts the process, net and fastnet alike.
+    if (nodeMajor < 22) this.skip();
+    for (const host of [['192.168.0.1'], ['127.0.0.1']]) {
+      const shape = (impl) => {
+        try {
+          impl.connect({ host, port: 8080 }).destroy();
+          return 'no throw';
+        } catch (err) {
+          return { name: err.name, code: err.code, message: err.message };
+        }
+      };
+      assert.deepEqual(shape(fastnet), shape(net));
+      assert.equal(shape(net).code, 'ERR_INVALID_ARG_TYPE');
+    }
+  });
+});
+
 describe('correctness: diagnostics channels see what they see with net', () => {
   const channels = ['net.client.socket', 'net.server.socket'];
 

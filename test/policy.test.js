@@ -21,6 +21,8 @@ describe('policy: decide()', () => {
     ['server', '0.0.0.0', {}, win, { action: 'skip', reason: 'wildcard' }],
     ['server', '0.0.0.0', { loopbackFastPath: true }, win, { action: 'attempt', family: 4 }],
     ['server', '::', {}, win, { action: 'skip', reason: 'dual-stack' }],
+    // Node 20 passes a non-string host (an array) on to the connection attempt.
+    ['client', ['127.0.0.1'], {}, win, { action: 'skip', reason: 'not-loopback' }],
     ['server', '::', { loopbackFastPath: true }, win, { action: 'skip', reason: 'dual-stack' }],
     ['server', null, {}, win, { action: 'skip', reason: 'dual-stack' }],
     ['server', '10.0.0.1', {}, win, { action: 'skip', reason: 'not-loopback' }],

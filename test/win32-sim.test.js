@@ -320,4 +320,10 @@ describe('status of objects fastnet never saw', () => {
   it('a plain net socket is untracked', () => {
     assert.deepEqual(fastnet.fastPathStatus(new net.Socket()), { state: 'skipped', reason: 'untracked' });
   });
+
+  it('anything but a socket or server is refused like a net validator', () => {
+    for (const bad of [null, undefined, {}, 42]) {
+      assert.throws(() => fastnet.fastPathStatus(bad), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    }
+  });
 });

@@ -127,11 +127,18 @@ function errorShape(err) {
   return out;
 }
 
-/** An error's shape, with an ephemeral local port in the message (it differs run to run) blanked. */
+/**
+ * An error's shape, with an ephemeral local port in the message (it differs
+ * run to run) blanked, in the errors of an AggregateError too (happy eyeballs:
+ * a lookup that calls back twice gets EALREADY with the local address).
+ */
 function shape(err) {
-  const out = errorShape(err);
-  if (typeof out.message === 'string') out.message = out.message.replace(/( - Local \(.*):\d+\)/, '$1:*)');
-  return out;
+  const blank = (o) => {
+    if (o && typeof o.message === 'string') o.message = o.message.replace(/( - Local \(.*):\d+\)/, '$1:*)');
+    if (o && Array.isArray(o.errors)) o.errors.forEach(blank);
+    return o;
+  };
+  return blank(errorShape(err));
 }
 
 /**
