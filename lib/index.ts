@@ -61,39 +61,55 @@ export interface SocketConstructor {
 
 // Written as functions, not classes: like net's, they work with and without `new`.
 
+// Real classes: a prototype chain built by Object.setPrototypeOf (the ES5
+// way) made every fastnet socket measurably slower in Node's own code
+// (scripts/bench.js, docs/testing.md). The exported functions in front keep
+// net's behaviour of working with and without `new`.
+class FastServer extends net.Server {
+  constructor(options?: unknown, connectionListener?: unknown) {
+    super(options as net.ServerOpts, connectionListener as undefined);
+    if (typeof options === 'object' && options !== null) initServer(this, options);
+  }
+}
+class FastSocket extends net.Socket {
+  constructor(options?: SocketConstructorOpts) {
+    super(options);
+    initClient(this, options);
+  }
+}
+
+/** `new Impl(...args)`, or for a subclass of ours (`class X extends fastnet.Socket`) an instance of it. */
+function construct<T>(Impl: new (...a: any[]) => T, Exported: object, target: Function | undefined, args: unknown[]): T {
+  return target === undefined || target === Exported ? new Impl(...args) : Reflect.construct(Impl, args, target);
+}
+
 /**
  * `net.Server` that applies the loopback fast path to its listening socket on
  * Windows (so accepted sockets inherit it). Options: `loopbackFastPath`
  * (false opts out, true also covers 0.0.0.0) and `unsupportedOptions`.
  */
-export const Server = function Server(this: Server, options?: unknown, connectionListener?: unknown): Server {
-  if (!(this instanceof Server)) return new (Server as ServerConstructor)(options as ServerOpts, connectionListener as undefined);
-  (net.Server as unknown as (...a: unknown[]) => void).call(this, options, connectionListener);
-  if (typeof options === 'object' && options !== null) initServer(this, options);
-  return this;
+export const Server = function Server(options?: unknown, connectionListener?: unknown): Server {
+  return construct(FastServer, Server, new.target, [options, connectionListener]);
 } as unknown as ServerConstructor;
-Object.setPrototypeOf(Server.prototype, net.Server.prototype);
-Object.setPrototypeOf(Server, net.Server);
-
-for (const [name, value] of Object.entries(hooks.server)) {
-  Object.defineProperty(Server.prototype, name, { configurable: true, writable: true, value });
-}
 
 /**
  * `net.Socket` whose connections to loopback addresses use the fast path on
  * Windows. Options: `loopbackFastPath` and `unsupportedOptions`.
  */
-export const Socket = function Socket(this: Socket, options?: SocketConstructorOpts): Socket {
-  if (!(this instanceof Socket)) return new (Socket as SocketConstructor)(options);
-  (net.Socket as unknown as (...a: unknown[]) => void).call(this, options);
-  initClient(this, options);
-  return this;
+export const Socket = function Socket(options?: SocketConstructorOpts): Socket {
+  return construct(FastSocket, Socket, new.target, [options]);
 } as unknown as SocketConstructor;
-Object.setPrototypeOf(Socket.prototype, net.Socket.prototype);
-Object.setPrototypeOf(Socket, net.Socket);
 
-for (const [name, value] of Object.entries(hooks.socket)) {
-  Object.defineProperty(Socket.prototype, name, { configurable: true, writable: true, value });
+for (const [Exported, Impl, Base, own] of [
+  [Server, FastServer, net.Server, hooks.server], [Socket, FastSocket, net.Socket, hooks.socket],
+] as const) {
+  (Exported as { prototype: object }).prototype = Impl.prototype;
+  Object.defineProperty(Impl.prototype, 'constructor', { configurable: true, writable: true, value: Exported });
+  // Static members (net.Socket has none of its own today) come from net's class.
+  Object.setPrototypeOf(Exported, Base);
+  for (const [name, value] of Object.entries(own)) {
+    Object.defineProperty(Impl.prototype, name, { configurable: true, writable: true, value });
+  }
 }
 
 const clientSocketChannel = dc.channel('net.client.socket');

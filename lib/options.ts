@@ -8,7 +8,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import type { TcpClass, TcpHandle } from './binding.js';
 import { invalidArgType, invalidArgValue, unsupportedOptionError } from './errors.js';
-import { recordIgnoredOption } from './status.js';
+import { getStatus, recordIgnoredOption } from './status.js';
 
 /**
  * The socket options Microsoft documents as supported on a socket that uses
@@ -35,11 +35,13 @@ export interface FastnetOptions {
   unsupportedOptions?: UnsupportedOptionsMode;
 }
 
+const NONE: FastnetOptions = Object.freeze({});
+
 /** Validate fastnet's options the way net validates its own: synchronously, Node error codes. */
 export function readFastnetOptions(options: unknown): FastnetOptions {
-  if (options === null || typeof options !== 'object') return {};
+  if (options === null || typeof options !== 'object') return NONE;
   const { loopbackFastPath, unsupportedOptions } = options as Record<string, unknown>;
-  if (loopbackFastPath === undefined && unsupportedOptions === undefined) return {};
+  if (loopbackFastPath === undefined && unsupportedOptions === undefined) return NONE;
   if (loopbackFastPath !== undefined && typeof loopbackFastPath !== 'boolean') {
     throw invalidArgType('options.loopbackFastPath', 'boolean', loopbackFastPath);
   }
@@ -77,7 +79,41 @@ interface Guard {
   socket?: NetSocket;
 }
 
+/**
+ * Which handles are on the fast path. No per-connection record is kept where
+ * it can be derived: a handle's socket (Node keeps it under its owner symbol)
+ * says whether it is on the fast path, and an accepted socket is exactly when
+ * its listener is. A WeakMap entry per connection measurably slowed
+ * connection set-up, so it is kept only for handles whose socket cannot be
+ * found through them (a TLS socket's retried happy-eyeballs attempt), and an
+ * accepted handle is known from the listener while Node sets it up.
+ */
 const fastHandles = new WeakMap<object, Guard>();
+let accepting: { handle: object; guard: Guard } | undefined;
+const kThrow = Symbol('fastnet.throw');
+
+function appliedOf(target: object): boolean {
+  return getStatus(target)?.state === 'applied';
+}
+
+/** A socket or listener whose unsupported options throw (only 'throw' is recorded; 'ignore' is the default). */
+export function markThrowMode(target: object): void {
+  (target as Record<symbol, boolean>)[kThrow] = true;
+}
+
+function guardFor(handle: object): Guard | undefined {
+  if (accepting !== undefined && accepting.handle === handle) return accepting.guard;
+  const kept = fastHandles.get(handle);
+  if (kept !== undefined) return kept;
+  const socket = ownerOf(handle) as (NetSocket & { server?: object | null; [kThrow]?: boolean }) | undefined;
+  if (socket === undefined) return undefined;
+  if (appliedOf(socket)) return { mode: socket[kThrow] ? 'throw' : 'ignore', record: socket, socket };
+  const listener = socket.server;
+  if (listener && appliedOf(listener)) {
+    return { mode: (listener as { [kThrow]?: boolean })[kThrow] ? 'throw' : 'ignore', record: socket };
+  }
+  return undefined;
+}
 
 /**
  * Node's own TCP handle methods, which the guards call for every handle that
@@ -91,7 +127,7 @@ let guardsOn = false;
 /**
  * One guard per method on TCP.prototype, installed the first time a handle
  * goes on the fast path (never in pass-through). For other handles it costs a
- * WeakMap lookup; for fast-path ones the option never reaches the OS.
+ * lookup; for fast-path ones the option never reaches the OS.
  */
 export function installGuards(TCP: TcpClass): void {
   if (guardsOn) return;
@@ -101,7 +137,7 @@ export function installGuards(TCP: TcpClass): void {
     if (typeof proto[method] !== 'function') continue;
     handleMethods[method] = proto[method] as never;
     proto[method] = function guarded(this: TcpHandle, ...args: unknown[]): number {
-      const guard = fastHandles.get(this);
+      const guard = guardFor(this);
       if (guard === undefined) return handleMethods[method]!.apply(this, args);
       // Turning an option off, or TOS 0, asks for nothing.
       if (args[0]) withhold(this, guard, option);
@@ -112,37 +148,53 @@ export function installGuards(TCP: TcpClass): void {
 
 let ownerSymbol: symbol | null | undefined;
 
-/**
- * The socket that owns an accepted handle. Node sets it (under its
- * owner_symbol) before it applies a server's noDelay/keepAlive, and the
- * record must outlive the handle, which is gone once the socket closes.
- */
+/** The socket that owns a handle: Node sets it (under its owner_symbol) when it wraps the handle in a socket. */
 function ownerOf(handle: object): object | undefined {
-  ownerSymbol ??= Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol') ?? null;
+  if (ownerSymbol === undefined) {
+    const found = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
+    if (!found) return undefined; // not set on this handle yet; look again next time
+    ownerSymbol = found;
+  }
   return ownerSymbol ? (handle as Record<symbol, object | undefined>)[ownerSymbol] : undefined;
 }
 
+const reported = new WeakSet<object>();
+
 function withhold(handle: object, guard: Guard, option: string): void {
+  const socket = guard.socket;
   recordIgnoredOption(guard.record ?? ownerOf(handle) ?? handle, option);
-  if (guard.mode === 'throw' && guard.socket) {
+  if (guard.mode === 'throw' && socket && !reported.has(socket)) {
     // Node applies options it was given before the connection existed from
     // inside its own callbacks, where a throw would crash the process:
     // report it the way net reports I/O errors.
-    const socket = guard.socket;
-    guard.socket = undefined;
+    reported.add(socket);
     process.nextTick(() => socket.destroy(unsupportedOptionErrorFor(option)));
   }
 }
 
-/** Put a TCP handle (one holding our socket, ioctl applied) under the guards. */
-export function guardHandle(handle: TcpHandle, guard: Guard): void {
+/**
+ * A client handle now holding our socket, ioctl applied: guard it. Nothing is
+ * recorded when its socket can be found through it (the usual case).
+ */
+export function guardHandle(handle: TcpHandle, socket: NetSocket, mode: UnsupportedOptionsMode): void {
   installGuards(handle.constructor as TcpClass);
-  fastHandles.set(handle, guard);
+  if (mode === 'throw') markThrowMode(socket);
+  if (ownerOf(handle) !== socket) fastHandles.set(handle, { mode, record: socket, socket });
 }
 
-/** Whether a TCP handle is on the fast path (under the guards). */
-export function isGuarded(handle: object): boolean {
-  return fastHandles.has(handle);
+/**
+ * A fast-path listener's accepted handle, while Node wraps it in a socket and
+ * applies the server's noDelay/keepAlive; afterwards the socket's listener
+ * says. Returns what to restore (`endAccept`) when Node is done.
+ */
+export function beginAccept(handle: object, guard: Guard): typeof accepting {
+  const previous = accepting;
+  accepting = { handle, guard };
+  return previous;
+}
+
+export function endAccept(previous: typeof accepting): void {
+  accepting = previous;
 }
 
 /**
@@ -182,7 +234,7 @@ export function requestedOptions(socket: NetSocket): string[] {
 export function checkOptionCall(socket: NetSocket, method: GuardedMethod, enable: boolean): void {
   const handle = (socket as unknown as { _handle?: { _parent?: object } | null })._handle;
   if (!handle || !enable || !guardsOn) return;
-  const guard = fastHandles.get(handle._parent ?? handle);
+  const guard = guardFor(handle._parent ?? handle);
   if (guard?.mode === 'throw') {
     throw unsupportedOptionErrorFor(GUARDED.find((g) => g.method === method)!.option);
   }

@@ -12,7 +12,9 @@ import { tcpClass, TCP_SERVER, UV_TCP_IPV6ONLY, type TcpHandle } from './binding
 import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError, uvErrorName } from './errors.js';
 import { closeSocket, makeSocket } from './fastsocket.js';
-import { guardHandle, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions } from './options.js';
+import {
+  beginAccept, endAccept, installGuards, markThrowMode, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions,
+} from './options.js';
 import { currentEnv, currentPlatform, decide, type Decision } from './policy.js';
 import { countAccepted, countSkip, countStatus, setStatus, skipped, type FastPathStatus } from './status.js';
 
@@ -78,7 +80,7 @@ export function listenWithFastPath(this: NetServer, original: Listen2, address: 
   if (!made.handle) return listen();
   server._handle = made.handle;
   listen();
-  if (server._handle === made.handle && made.status.state === 'applied') watchAccepts(made.handle, config);
+  if (server._handle === made.handle && made.status.state === 'applied') watchAccepts(server, made.handle, config);
 }
 
 /**
@@ -125,7 +127,7 @@ function listenInWorker(server: HookedServer, config: FastnetOptions, listen: ()
     : primary && primary.state !== 'skipped' ? Object.freeze({ ...primary, via: 'cluster-primary' }) : skipped('cluster'));
   const handle = server._handle!;
   listen();
-  if (applied && server._handle === handle) watchAccepts(handle, config);
+  if (applied && server._handle === handle) watchAccepts(server, handle, config);
 }
 
 /**
@@ -186,15 +188,22 @@ export function createServerHandleWithFastPath(original: CreateServerHandle, add
 }
 
 /** Accepted handles of a fast-path listener are guarded; they report the listener's state. */
-function watchAccepts(handle: TcpHandle, config: FastnetOptions): void {
+function watchAccepts(server: HookedServer, handle: TcpHandle, config: FastnetOptions): void {
   const onconnection = handle.onconnection!;
+  const mode = config.unsupportedOptions ?? 'ignore';
+  if (mode === 'throw') markThrowMode(server);
+  const TCP = tcpClass();
+  if (typeof TCP !== 'number') installGuards(TCP);
   // One guard for all of this listener's connections; withheld options are recorded per socket.
-  const guard = { mode: config.unsupportedOptions ?? 'ignore' } as const;
+  const guard = { mode } as const;
   handle.onconnection = function (this: TcpHandle, err: number, clientHandle?: TcpHandle) {
-    if (clientHandle) {
-      guardHandle(clientHandle, guard);
-      countAccepted();
+    if (!clientHandle) return onconnection.call(this, err, clientHandle);
+    countAccepted();
+    const previous = beginAccept(clientHandle, guard);
+    try {
+      return onconnection.call(this, err, clientHandle);
+    } finally {
+      endAccept(previous);
     }
-    return onconnection.call(this, err, clientHandle);
   };
 }

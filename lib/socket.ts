@@ -113,7 +113,7 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
   }
   const result = original.call(s, normalized);
   // Node has validated everything and made its handle; it binds and connects on the next tick.
-  if (s.connecting && s._handle) prepare(s, decision, s._handle, config);
+  if (s.connecting && s._handle) prepare(s, decision, s._handle, config, foreign === null);
   return result;
 }
 
@@ -147,12 +147,17 @@ function skip(socket: object, reason: SkipReason): void {
   setStatus(socket, skipped(reason));
 }
 
-/** Put our socket into `handle`, which Node made for this connection and has not bound yet. */
-function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, config: ClientConfig | undefined): void {
+/**
+ * Put our socket into `handle`, which Node made for this connection and has
+ * not bound yet. `fresh`: Node made it a moment ago, in this very connect()
+ * call, so it is a TCP handle and no code can have asked it for options yet.
+ */
+function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, config: ClientConfig | undefined,
+  fresh = false): void {
   const family = decision.family;
   // A TLS socket's handle wraps the TCP handle and forwards to it.
-  const tcp = (handle._parent as TcpHandle | undefined) ?? handle;
-  if (handle === config?.foreign ? !adoptable(tcp) : !isTcp(tcp)) return skip(socket, 'external-handle');
+  const tcp = fresh ? handle : (handle._parent as TcpHandle | undefined) ?? handle;
+  if (!fresh && (handle === config?.foreign ? !adoptable(tcp) : !isTcp(tcp))) return skip(socket, 'external-handle');
   // A local address of the other family fails in Node's bind, exactly as with net.
   if (config?.localAddress && isIP(config.localAddress) !== family) return skip(socket, 'local-address');
 
@@ -175,14 +180,14 @@ function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, con
   const made = makeSocket(decision, family === 6 && !nodeBinds);
   if (made.sock < 0) return setStatus(socket, made.status);
   const applied = made.status.state === 'applied';
-  if (applied) clearPendingOptions(tcp);
+  if (applied && !fresh) clearPendingOptions(tcp);
   const err = tcp.open(made.sock);
   if (err !== 0) {
     closeSocket(made.sock); // open() failed, so the socket is still ours
     return setStatus(socket, Object.freeze({ state: 'failed', code: uvErrorName(err), errno: err }));
   }
   // From here on Node's handle owns the socket.
-  if (applied) guardHandle(tcp, { mode, record: socket, socket: mode === 'throw' ? socket : undefined });
+  if (applied) guardHandle(tcp, socket, mode);
   if (nodeBinds && family === 6) keepV6Only(handle);
   // Only the listeners of a host-name connection can see this handle again.
   if (config?.onAttempt) prepared.add(handle);

@@ -1,8 +1,8 @@
 /**
- * What happened to each socket and server: one record per object (a WeakMap,
- * so nothing is kept alive), process-wide counters, a diagnostics channel and
- * NODE_DEBUG=fastnet lines. Accepted sockets keep no record of their own:
- * their state is derived from their listener when it is asked for.
+ * What happened to each socket and server: one record per object, process-wide
+ * counters, a diagnostics channel and NODE_DEBUG=fastnet lines. Accepted
+ * sockets keep no record of their own: their state is derived from their
+ * listener when it is asked for.
  */
 import * as dc from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
@@ -33,8 +33,12 @@ export interface FastPathStats {
   ignoredOptions: number;
 }
 
-// Statuses are shared and frozen; callers get copies from snapshot().
-const records = new WeakMap<object, FastPathStatus>();
+// Statuses are shared and frozen; callers get copies from snapshot(). The
+// record is a hidden property of the socket or server itself, not a WeakMap
+// entry: it lives and dies with the object all the same, and a WeakMap entry
+// per connection measurably slowed connection set-up (ephemerons in every GC).
+const kStatus = Symbol('fastnet.status');
+type Recorded = { [kStatus]?: FastPathStatus };
 const ignored = new WeakMap<object, Set<string>>();
 const counters: FastPathStats = {
   applied: 0, unsupported: 0, failed: 0, skipped: 0, acceptedOnFastPath: 0, ignoredOptions: 0,
@@ -59,7 +63,9 @@ export function skipped(reason: SkipReason): FastPathStatus {
 
 /** Record the outcome for a socket, server or handle, count it and publish it. */
 export function setStatus(target: object, status: FastPathStatus): void {
-  records.set(target, status);
+  const t = target as Recorded;
+  if (kStatus in t) t[kStatus] = status;
+  else Object.defineProperty(t, kStatus, { value: status, writable: true, configurable: true });
   if (status.state !== 'pending') counters[status.state]++;
   if (debug.enabled) {
     debug('%s: %s%s', target.constructor?.name ?? 'object', status.state,
@@ -95,7 +101,7 @@ export function recordIgnoredOption(target: object, option: string): void {
 }
 
 export function getStatus(target: object): FastPathStatus | undefined {
-  return records.get(target);
+  return (target as Recorded)[kStatus];
 }
 
 /** A copy of `status` for callers, with `extra` fields and the options withheld from `ignoredFrom`. */

@@ -77,7 +77,9 @@ describe('options: enforced on fast-path sockets (ioctl applied)', () => {
 
   it("libuv's pending flags set before connect (the undici pattern) are cleared before our socket is opened", async () => {
     const spies = watchHandles(sandbox);
-    const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1' });
+    // A host name: our socket goes in only once it is resolved, so calls made meanwhile become pending flags.
+    const lookup = (host, opts, cb) => setImmediate(cb, null, [{ address: '127.0.0.1', family: 4 }]);
+    const socket = fastnet.connect({ port: server.address().port, host: 'loop.test', lookup });
     const handle = socket._handle;
     socket.setNoDelay(true);   // a handle without a socket: libuv only records a pending flag
     socket.setKeepAlive(true, 5000);
@@ -91,6 +93,20 @@ describe('options: enforced on fast-path sockets (ioctl applied)', () => {
     const after = (spy) => spy.getCalls().filter((c) => c.thisValue === handle && c.callId > openAt.callId && c.args[0]);
     assert.deepEqual(after(spies.setNoDelay), []);
     assert.deepEqual(after(spies.setKeepAlive), []);
+    assert.deepEqual(fastnet.fastPathStatus(socket).ignoredOptions, ['noDelay', 'keepAlive']);
+    socket.destroy();
+  });
+
+  it('an IP address: our socket is in the handle when connect() returns, so the same calls are withheld at once', async () => {
+    const spies = watchHandles(sandbox);
+    const socket = fastnet.connect({ port: server.address().port, host: '127.0.0.1' });
+    const handle = socket._handle;
+    assert.ok(spies.open.getCalls().some((c) => c.thisValue === handle), 'opened before connect() returned');
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 5000);
+    await once(socket, 'connect');
+    assert.deepEqual(enablingCalls(spies.setNoDelay, handle), []);
+    assert.deepEqual(enablingCalls(spies.setKeepAlive, handle), []);
     assert.deepEqual(fastnet.fastPathStatus(socket).ignoredOptions, ['noDelay', 'keepAlive']);
     socket.destroy();
   });
