@@ -24,8 +24,18 @@ export interface Made {
   status: FastPathStatus;
 }
 
-function failed(errno: number): FastPathStatus {
-  return Object.freeze({ state: 'failed', code: osErrorName(errno, currentPlatform()), errno });
+// One frozen status per outcome and code, shared by every socket that gets it.
+const shared = new Map<string, FastPathStatus>();
+
+function outcome(state: 'failed' | 'unsupported', errno: number, remembered = false): FastPathStatus {
+  const code = osErrorName(errno, currentPlatform());
+  const key = `${state}:${errno}:${remembered}`;
+  let s = shared.get(key);
+  if (!s) {
+    s = Object.freeze(remembered ? { state, code, errno, remembered: true } : { state, code, errno }) as FastPathStatus;
+    shared.set(key, s);
+  }
+  return s;
 }
 
 /** Create a socket for an 'attempt' decision (bound to the wildcard with `bindAny`) and apply the ioctl. */
@@ -37,13 +47,12 @@ export function makeSocket(decision: Extract<Decision, { action: 'attempt' }>, b
   const binding = native();
   if (!binding) return { sock: -1, status: skipped('no-binding') };
   const sock = binding.createSocket(family, bindAny);
-  if (sock < 0) return { sock: -1, status: failed(-sock) };
+  if (sock < 0) return { sock: -1, status: outcome('failed', -sock) };
   const err = binding.enableLoopbackFastPath(sock);
   if (err === 0) return { sock, status: APPLIED };
-  const code = osErrorName(err, currentPlatform());
-  if (!isUnsupportedCode(code)) return { sock, status: failed(err) };
-  if (remember) refusal = Object.freeze({ state: 'unsupported', code, errno: err, remembered: true });
-  return { sock, status: Object.freeze({ state: 'unsupported', code, errno: err }) };
+  if (!isUnsupportedCode(osErrorName(err, currentPlatform()))) return { sock, status: outcome('failed', err) };
+  if (remember) refusal = outcome('unsupported', err, true);
+  return { sock, status: outcome('unsupported', err) };
 }
 
 /** Close a socket no Node handle adopted. */

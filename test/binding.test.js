@@ -147,7 +147,7 @@ describe('doctor: where the binding came from', function () {
   const simulate = path.join(root, 'test', 'support', 'simulate.js');
   const doctor = (env) => {
     const r = require('node:child_process').spawnSync(process.execPath, ['-r', simulate, cli, 'doctor', '--json', '--duration', '0.3'],
-      { env: { ...process.env, FASTNET_TEST_BINDING: '', ...env }, encoding: 'utf8' });
+      { env: { ...process.env, FASTNET_TEST_BINDING: '', ...env }, encoding: 'utf8', timeout: 120000 });
     assert.equal(r.status, 0, r.stderr);
     return { report: JSON.parse(r.stdout), stderr: r.stderr };
   };

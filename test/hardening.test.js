@@ -77,7 +77,7 @@ describe('hardening: broken native pieces', function () {
       if (!onWindows) env.FASTNET_TEST_SIMULATE = 'win32';
       delete env.FASTNET_TEST_BINDING;
       const out = execFileSync(process.execPath, ['-r', path.join(dir, 'test', 'support', 'simulate.js'),
-        path.join(dir, 'test', 'fixtures', 'binding-failure.js')], { env, encoding: 'utf8' });
+        path.join(dir, 'test', 'fixtures', 'binding-failure.js')], { env, encoding: 'utf8', timeout: 60000 });
       const r = JSON.parse(out.trim().split('\n').at(-1));
       assert.deepEqual(r.server, { state: 'skipped', reason: 'no-binding' });
       for (const s of r.statuses) {
@@ -93,7 +93,7 @@ describe('hardening: broken native pieces', function () {
   it('descriptors exhausted (ulimit -n): the same error as net, status failed/EMFILE, and recovery', function () {
     if (onWindows) this.skip(); // ulimit is a POSIX shell feature
     const out = execFileSync('bash', ['-c', `ulimit -n 64 && exec "${process.execPath}" -r "${path.join(root, 'test', 'support', 'simulate.js')}" "${path.join(root, 'test', 'fixtures', 'fd-exhaustion.js')}"`],
-      { env: { ...process.env, FASTNET_TEST_SIMULATE: 'win32' }, encoding: 'utf8' });
+      { env: { ...process.env, FASTNET_TEST_SIMULATE: 'win32' }, encoding: 'utf8', timeout: 60000 });
     const r = JSON.parse(out.trim().split('\n').at(-1));
     assert.ok(r.held > 0);
     assert.equal(r.plain.error.code, 'EMFILE');

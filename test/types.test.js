@@ -27,7 +27,7 @@ describe('types', () => {
         files: ['consumer.mts', 'consumer.cts'],
       }));
       const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-      const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', timeout: 120000 });
       assert.equal(r.status, 0, r.stdout + r.stderr);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
