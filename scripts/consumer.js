@@ -240,9 +240,9 @@ async function windows(tgz) {
   console.log(`  ${wine.wineVersion()}, node.exe ${NODE_EXE}`);
   bin = bareBin();
   const project = npmInstall('npm', tgz);
-  const winNode = (cwd, args) => wine.runNodeExe(exe, args, { cwd, timeoutMs: 300_000 });
-  const json = async (cwd, args) => {
-    const r = await winNode(cwd, args);
+  const winNode = (cwd, args, env) => wine.runNodeExe(exe, args, { cwd, env, timeoutMs: 300_000 });
+  const json = async (cwd, args, env) => {
+    const r = await winNode(cwd, args, env);
     assert.equal(r.code, 0, r.output);
     return { report: JSON.parse(r.output.slice(r.output.indexOf('{'), r.output.lastIndexOf('}') + 1)), output: r.output };
   };
@@ -262,8 +262,9 @@ async function windows(tgz) {
     ['ES module', ['echo.mjs'], 'echo from esm'],
     ['--import fastnet/register', ['--import', 'fastnet/register', 'register.mjs'], 'echo from register'],
   ]) {
+    // FASTNET_REMEMBER_REFUSAL=0: each end makes its own socket and attempts the ioctl.
     await check(`node.exe, ${label}: loopback echo, the ioctl attempted on both ends`, async () => {
-      const { report } = await json(project, args);
+      const { report } = await json(project, args, { FASTNET_REMEMBER_REFUSAL: '0' });
       assert.equal(report.echo, echo);
       assert.deepEqual(report.server, refused);
       assert.deepEqual(report.client, refused);
@@ -271,6 +272,13 @@ async function windows(tgz) {
       assert.deepEqual(report.warnings, []);
     });
   }
+  await check('node.exe, as installed (the refusal remembered): the server attempts, the client goes straight to net', async () => {
+    const { report } = await json(project, ['echo.cjs']);
+    assert.equal(report.echo, 'echo from cjs');
+    assert.deepEqual(report.server, refused);
+    assert.deepEqual(report.client, { ...refused, remembered: true });
+    assert.deepEqual(report.warnings, []);
+  });
   await check('node.exe in this checkout, which holds the Linux build: loads the win32 prebuild', async () => {
     const linuxBuild = path.join(root, 'native', 'build', 'Release', 'fastnet.node');
     if (!fs.existsSync(linuxBuild)) execFileSync(process.execPath, [path.join(__dirname, 'dev-setup.js')], { stdio: 'inherit' });

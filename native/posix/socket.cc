@@ -13,14 +13,12 @@ namespace fastnet {
 namespace {
 int BindAny(int fd, int family) {
   if (family == 6) {
-    sockaddr_in6 a{};
+    sockaddr_in6 a{};  // zero: the address is ::, the port 0
     a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_any;
     return bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
   }
-  sockaddr_in a{};
+  sockaddr_in a{};  // zero: the address is 0.0.0.0, the port 0
   a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_ANY);
   return bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
 }
 }  // namespace
