@@ -177,7 +177,7 @@ function withhold(handle: object, guard: Guard, option: string): void {
  * recorded when its socket can be found through it (the usual case).
  */
 export function guardHandle(handle: TcpHandle, socket: NetSocket, mode: UnsupportedOptionsMode): void {
-  installGuards(handle.constructor as TcpClass);
+  if (!guardsOn) installGuards(handle.constructor as TcpClass);
   if (mode === 'throw') markThrowMode(socket);
   if (ownerOf(handle) !== socket) fastHandles.set(handle, { mode, record: socket, socket });
 }

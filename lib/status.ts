@@ -63,9 +63,7 @@ export function skipped(reason: SkipReason): FastPathStatus {
 
 /** Record the outcome for a socket, server or handle, count it and publish it. */
 export function setStatus(target: object, status: FastPathStatus): void {
-  const t = target as Recorded;
-  if (kStatus in t) t[kStatus] = status;
-  else Object.defineProperty(t, kStatus, { value: status, writable: true, configurable: true });
+  (target as Recorded)[kStatus] = status;
   if (status.state !== 'pending') counters[status.state]++;
   if (debug.enabled) {
     debug('%s: %s%s', target.constructor?.name ?? 'object', status.state,
