@@ -63,8 +63,8 @@ export interface SocketConstructor {
 
 // Real classes: a prototype chain built by Object.setPrototypeOf (the ES5
 // way) made every fastnet socket measurably slower in Node's own code
-// (scripts/bench.js, docs/testing.md). The exported functions in front keep
-// net's behaviour of working with and without `new`.
+// (docs/testing.md, "Measuring"). The exported functions in front keep net's
+// behaviour of working with and without `new`.
 class FastServer extends net.Server {
   constructor(options?: unknown, connectionListener?: unknown) {
     super(options as net.ServerOpts, connectionListener as undefined);
