@@ -180,15 +180,25 @@ export function bindingReport(): { loaded: boolean; path?: string; kind?: string
 
 /**
  * Node's TCP handle class, which can adopt a socket made elsewhere
- * (`handle.open(socket)`). `from`, a handle Node itself just created with
- * `new TCP(...)`, tells it for free; otherwise Node's own createServerHandle
- * makes one (bound to 127.0.0.1, port 0) and it is closed at once. Never
- * process.binding('tcp_wrap'): that prints DEP0111 under --pending-deprecation.
+ * (`handle.open(socket)`). In order:
+ *  - `from`, a handle Node itself just created with `new TCP(...)`;
+ *  - `process.binding('tcp_wrap')`, unless that would print a deprecation
+ *    warning (DEP0111: under --pending-deprecation Node wraps process.binding
+ *    in util.deprecate) or is refused (--permission);
+ *  - otherwise a handle made by Node's own createServerHandle (bound to
+ *    127.0.0.1, port 0) and closed at once: async_hooks see that one.
  * Returns a (negative) libuv error code if even that fails, such as EMFILE.
  */
 export function tcpClass(from?: object): TcpClass | number {
   if (TCP) return TCP;
   if (from) return TCP = from.constructor as TcpClass;
+  const binding = (process as unknown as { binding?: ((name: string) => { TCP?: TcpClass }) & { name: string } }).binding;
+  if (typeof binding === 'function' && binding.name === 'binding') {
+    try {
+      const cls = binding('tcp_wrap').TCP;
+      if (typeof cls === 'function') return TCP = cls;
+    } catch { /* refused, as under --permission */ }
+  }
   const record = (net as unknown as Record<symbol, { originals: { createServerHandle: CreateServerHandle } } | undefined>)[
     Symbol.for('fastnet.patch')];
   const make = record?.originals.createServerHandle ??
