@@ -66,8 +66,14 @@ const STAGES = {
       env: { FASTNET_TEST_WINE: '1', PREBUILDS_ONLY: '1' }, timeoutMs: 1_200_000,
     });
     const summary = lines(r.output, /^\s*\d+ (passing|failing|pending).*$/gm);
+    // Every retried child is named (test/support/helpers.js spawnNode), pass or fail.
+    const retried = (r.output.match(/^\s*retried \(\d\):.*$/gm) || []).map((l) => l.trim());
+    for (const l of retried) console.log(`  ${l}`);
     if (r.code !== 0) console.log(tail(r.output, 80));
-    return { ok: r.code === 0, summary: `mocha (${t.arch} prebuild): ${summary || `no summary, exit ${r.code}`}` };
+    return {
+      ok: r.code === 0,
+      summary: `mocha (${t.arch} prebuild): ${summary || `no summary, exit ${r.code}`}${retried.length ? `; ${retried.length} child crash(es) retried` : ''}`,
+    };
   },
   async soak(exe) {
     const r = await wine.runNodeExe(exe, [path.join('test', 'soak', 'soak.js')],

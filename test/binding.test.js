@@ -11,6 +11,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const { chooseBinding } = require(path.join(root, 'dist', 'binding.js'));
 const { inspectNativeFile } = require(path.join(root, 'dist', 'native-file.js'));
+const { spawnNode } = require('./support/helpers');
 
 /** A minimal PE DLL header for `machine` (0x8664 x64, 0x14c ia32, 0xaa64 arm64): enough for the header check. */
 function peHeader(machine) {
@@ -146,7 +147,7 @@ describe('doctor: where the binding came from', function () {
   const cli = path.join(root, 'dist', 'cli.js');
   const simulate = path.join(root, 'test', 'support', 'simulate.js');
   const doctor = (env) => {
-    const r = require('node:child_process').spawnSync(process.execPath, ['-r', simulate, cli, 'doctor', '--json', '--duration', '0.3'],
+    const r = spawnNode(['-r', simulate, cli, 'doctor', '--json', '--duration', '0.3'],
       { env: { ...process.env, FASTNET_TEST_BINDING: '', ...env }, encoding: 'utf8', timeout: 120000 });
     assert.equal(r.status, 0, r.stderr);
     return { report: JSON.parse(r.stdout), stderr: r.stderr };

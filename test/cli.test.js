@@ -2,15 +2,14 @@
 // `fastnet doctor` and `fastnet bench`: argument errors, the --json shapes,
 // and short bounded runs (on Windows/Wine, the real binding and probe).
 const assert = require('node:assert/strict');
-const { spawnSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
-const { onWindows, REAL_IOCTL } = require('./support/helpers');
+const { onWindows, REAL_IOCTL, spawnNode } = require('./support/helpers');
 const { parseNetshGlobal } = require('../dist/host.js');
 
 const cli = path.join(__dirname, '..', 'dist', 'cli.js');
 function run(args, env = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
+  const r = spawnNode([cli, ...args], {
     encoding: 'utf8', timeout: 120000, env: { ...process.env, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
