@@ -189,7 +189,7 @@ function spawnNode(args, options) {
     const r = spawnSync(process.execPath, args, options);
     if (!wineIa32 || r.status !== STACK_COOKIE_FAILURE || attempt === 3) return r;
     process.stderr.write(`      retried (${attempt}): 32-bit node.exe under Wine crashed with 0xC0000409 `
-      + `(stack-cookie check in node.exe) running ${args.filter((a) => !a.includes('/') && !a.includes('\\')).join(' ')}\n`);
+      + `(stack-cookie check in node.exe) running ${args.map((a) => path.basename(a)).join(' ')}\n`);
   }
 }
 
