@@ -178,9 +178,10 @@ const STACK_COOKIE_FAILURE = 0xC0000409;
  * spawnSync of node (process.execPath) for the CLI tests. The one exception:
  * the 32-bit node.exe 22 under Wine crashes now and then in its own
  * stack-cookie check while running the doctor's workload, even with fastnet's
- * kill switch on and its binding never loaded (docs/known-issues.md). That
- * crash alone is retried, at most twice, and each retry is printed, so the
- * tier's log names it. Anything else is returned as it came.
+ * kill switch on and its binding never loaded (though not seen with net alone;
+ * docs/testing.md, "Prebuilds"). That crash alone is retried, at most twice,
+ * and each retry is printed, so the tier's log names it. Anything else is
+ * returned as it came.
  */
 function spawnNode(args, options) {
   const { spawnSync } = require('node:child_process');
