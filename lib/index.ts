@@ -59,12 +59,10 @@ export interface SocketConstructor {
   readonly prototype: Socket;
 }
 
-// Written as functions, not classes: like net's, they work with and without `new`.
-
-// Real classes: a prototype chain built by Object.setPrototypeOf (the ES5
-// way) made every fastnet socket measurably slower in Node's own code
-// (docs/testing.md, "Measuring"). The exported functions in front keep net's
-// behaviour of working with and without `new`.
+// Real classes behind exported functions: a prototype chain built with
+// Object.setPrototypeOf (the ES5 way) made every fastnet socket measurably
+// slower in Node's own code (docs/testing.md, "Measuring"). The functions in
+// front keep net's behaviour of working with and without `new`.
 class FastServer extends net.Server {
   constructor(options?: unknown, connectionListener?: unknown) {
     super(options as net.ServerOpts, connectionListener as undefined);
