@@ -95,7 +95,7 @@ async function main() {
           { env: { ...env, PREBUILDS_ONLY: '1' }, timeoutMs: 600_000 });
         out = res.output;
       } else {
-        // Two descriptors per pair, and a few spare.
+        // Raise the soft limit to the hard one, which `pairs` was sized for above.
         const res = spawnSync('sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" --expose-gc "$@"', process.execPath, ...args],
           { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 600_000 });
         out = res.stdout + res.stderr;

@@ -1,5 +1,6 @@
 'use strict';
 const net = require('node:net');
+const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const sinon = require('sinon');
 const fastnet = require('../..');
@@ -184,7 +185,6 @@ const STACK_COOKIE_FAILURE = 0xC0000409;
  * returned as it came.
  */
 function spawnNode(args, options) {
-  const { spawnSync } = require('node:child_process');
   const wineIa32 = Boolean(process.env.FASTNET_TEST_WINE) && process.arch === 'ia32';
   for (let attempt = 1; ; attempt++) {
     const r = spawnSync(process.execPath, args, options);
