@@ -220,6 +220,11 @@ export interface BenchOptions {
   only?: string[];
   /** Alternating rounds per scenario (after one warm-up round). */
   rounds?: number;
+  /**
+   * Run net in fastnet's place: a ratio of net against itself, which shows
+   * how far this machine's noise alone moves the ratios.
+   */
+  control?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -234,6 +239,7 @@ export async function runBench(options: BenchOptions): Promise<MetricResult[]> {
   const rounds = options.rounds ?? 5;
   // Warm-up + rounds, two implementations each.
   const ms = Math.max(50, (options.duration * 1000) / (scenarios.length * 2 * (rounds + 1)));
+  const impls = options.control ? { net: IMPLS.net, fastnet: IMPLS.net } : IMPLS;
   const results: MetricResult[] = [];
   for (const scenario of scenarios) {
     const values = { net: [] as number[][], fastnet: [] as number[][] };
@@ -241,7 +247,7 @@ export async function runBench(options: BenchOptions): Promise<MetricResult[]> {
       options.onProgress?.(`${scenario.name}: ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}`);
       const order: Array<'net' | 'fastnet'> = r % 2 ? ['fastnet', 'net'] : ['net', 'fastnet'];
       for (const name of order) {
-        const v = await scenario.run(IMPLS[name], ms);
+        const v = await scenario.run(impls[name], ms);
         if (r > 0) values[name].push(v);
       }
     }

@@ -2,7 +2,7 @@
 /**
  * `fastnet doctor` and `fastnet bench`.
  *   fastnet doctor [--json] [--duration S]
- *   fastnet bench [--json] [--duration S] [--only a,b] [--rounds N]
+ *   fastnet bench [--json] [--duration S] [--only a,b] [--rounds N] [--full-plumbing] [--control]
  */
 import { runBench, SCENARIOS, type MetricResult } from './bench.js';
 import { doctor, formatDoctor } from './doctor.js';
@@ -11,7 +11,8 @@ import { rememberRefusal } from './fastsocket.js';
 const USAGE = `usage: fastnet doctor [--json] [--duration SECONDS]
        fastnet bench [--json] [--duration SECONDS] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--rounds N]
                      [--full-plumbing]   (where the OS refuses the ioctl: make and open a socket every time,
-                                          instead of remembering the refusal as fastnet does by default)`;
+                                          instead of remembering the refusal as fastnet does by default)
+                     [--control]         (net in fastnet's place: how far this machine's noise alone moves the ratios)`;
 
 class UsageError extends Error {
   code = 'ERR_FASTNET_USAGE';
@@ -19,6 +20,7 @@ class UsageError extends Error {
 
 interface Args {
   command: string; json: boolean; duration?: number; only?: string[]; rounds?: number; fullPlumbing?: boolean;
+  control?: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -34,6 +36,7 @@ export function parseArgs(argv: string[]): Args {
     };
     if (a === '--json') args.json = true;
     else if (a === '--full-plumbing' && command === 'bench') args.fullPlumbing = true;
+    else if (a === '--control' && command === 'bench') args.control = true;
     else if (a === '--duration') {
       const v = Number(value());
       if (!Number.isFinite(v) || v <= 0 || v > 3600) throw new UsageError('--duration must be a number of seconds between 0 and 3600');
@@ -52,10 +55,10 @@ export function parseArgs(argv: string[]): Args {
   return args;
 }
 
-function table(results: MetricResult[]): string {
+function table(results: MetricResult[], second = 'fastnet'): string {
   const rows = results.map((r) => [r.metric, `${r.net.toFixed(1)} ${r.unit}`, `${r.fastnet.toFixed(1)} ${r.unit}`,
     r.ratio.toFixed(3), `${r.ratioIqr[0].toFixed(3)}-${r.ratioIqr[1].toFixed(3)}`]);
-  const head = ['metric', 'net (median)', 'fastnet (median)', 'ratio', 'ratio IQR'];
+  const head = ['metric', 'net (median)', `${second} (median)`, 'ratio', 'ratio IQR'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
@@ -80,14 +83,19 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.fullPlumbing) rememberRefusal(false);
   const started = Date.now();
-  const results = await runBench({ duration: args.duration ?? 30, only: args.only, rounds: args.rounds, onProgress: progress });
+  const results = await runBench({
+    duration: args.duration ?? 30, only: args.only, rounds: args.rounds, control: args.control, onProgress: progress,
+  });
   const meta = {
     platform: process.platform, arch: process.arch, node: process.version,
     durationSeconds: (Date.now() - started) / 1000, refusalRemembered: rememberRefusal(),
-    note: 'ratio > 1 means fastnet did better',
+    control: Boolean(args.control),
+    note: args.control ? 'control run: net in both columns, so any ratio away from 1 is noise' : 'ratio > 1 means fastnet did better',
   };
   if (args.json) process.stdout.write(`${JSON.stringify({ meta, results }, null, 2)}\n`);
-  else process.stdout.write(`fastnet bench: net vs fastnet on loopback, same run, alternating rounds (ratio > 1: fastnet better)\n${table(results)}\n`);
+  else if (args.control) {
+    process.stdout.write(`fastnet bench --control: net vs net on loopback, same run, alternating rounds (any ratio away from 1 is noise)\n${table(results, 'net again')}\n`);
+  } else process.stdout.write(`fastnet bench: net vs fastnet on loopback, same run, alternating rounds (ratio > 1: fastnet better)\n${table(results)}\n`);
   return 0;
 }
 

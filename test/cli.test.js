@@ -68,6 +68,17 @@ describe('cli', function () {
     assert.match(r.stdout, /^connections\s+[\d.]+ conn\/s/m);
   });
 
+  it('bench --control says it compares net with net', () => {
+    const r = run(['bench', '--control', '--duration', '1', '--rounds', '1', '--only', 'connections']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^fastnet bench --control: net vs net/);
+    assert.match(r.stdout, /metric\s+net \(median\)\s+net again \(median\)\s+ratio/);
+    const j = run(['bench', '--control', '--json', '--duration', '1', '--rounds', '1', '--only', 'connections']);
+    assert.equal(j.code, 0, j.stderr);
+    assert.equal(JSON.parse(j.stdout).meta.control, true);
+    assert.match(run(['doctor', '--control']).stderr, /unknown option --control/);
+  });
+
   it('doctor --json reports the platform, binding, probe, kill switch, host, bench and a verdict', () => {
     const r = run(['doctor', '--json', '--duration', '1']);
     assert.equal(r.code, 0, r.stderr);

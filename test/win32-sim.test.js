@@ -327,3 +327,18 @@ describe('status of objects fastnet never saw', () => {
     }
   });
 });
+
+describe('bench --control: net in fastnet\'s place', () => {
+  simulateWindows(appliedBinding);
+
+  it('makes no fastnet socket in control mode, and does otherwise', async function () {
+    const { runBench } = require('../dist/bench.js');
+    const options = { duration: 0.2, rounds: 1, only: ['client-connects'] };
+    const control = await runBench({ ...options, control: true });
+    assert.equal(control.length, 1);
+    assert.ok(control[0].net > 0 && control[0].fastnet > 0);
+    assert.equal(this.binding.createSocket.callCount, 0);
+    await runBench(options);
+    assert.ok(this.binding.createSocket.callCount > 0);
+  });
+});
