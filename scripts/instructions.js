@@ -60,6 +60,8 @@ function main(argv) {
   const n2 = Number(opt('--n2', 10000));
   const variants = opt('--variants', 'net,fastnet,passthrough').split(',');
   if (!(n2 > n1 && n1 >= 0)) throw new Error('--n2 must be greater than --n1');
+  const unknown = variants.filter((v) => !['net', 'fastnet', 'passthrough'].includes(v));
+  if (unknown.length) throw new Error(`unknown variant ${unknown.join(', ')} (net, fastnet, passthrough)`);
   const results = {};
   for (const v of variants) {
     results[v] = Math.round((count(v, n2) - count(v, n1)) / (n2 - n1));
