@@ -10,12 +10,20 @@
 // all of it is counted on one thread.
 //
 //   node scripts/instructions.js [--n1 4000] [--n2 10000] [--variants net,fastnet,passthrough]
+//   node scripts/instructions.js --by-function [--n1 4000] [--n2 10000] [--top 30]
+//
+// --by-function: net and fastnet once each, with `node --perf-basic-prof` so
+// that JIT code can be named from /tmp/perf-PID.map, and the functions whose
+// per-connection share differs most between them (callgrind_annotate's
+// per-function totals, self cost).
 //
 // net: net.connect. fastnet: fastnet.connect on the simulated Windows path,
 // ioctl applied (the POSIX twin, ioctl stubbed). passthrough: fastnet.connect
 // on this (non-Windows) host, where it only wraps net.
 // Needs valgrind and a built binding (npm start).
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
@@ -43,15 +51,74 @@ function child(variant, n) {
   });
 }
 
-function count(variant, n) {
-  // callgrind reports its totals on stderr.
-  const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null',
-    process.execPath, '--single-threaded', '--v8-pool-size=0', __filename, '--child', variant, String(n)],
+function callgrind(outFile, nodeFlags, variant, n) {
+  const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`,
+    process.execPath, '--single-threaded', '--v8-pool-size=0', ...nodeFlags, __filename, '--child', variant, String(n)],
   { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   if (r.error) throw r.error;
+  return r;
+}
+
+function count(variant, n) {
+  // callgrind reports its totals on stderr.
+  const r = callgrind('/dev/null', [], variant, n);
   const m = /Collected\s*:\s*(\d+)/.exec(r.stderr);
   if (!m) throw new Error(`no instruction count from callgrind for ${variant} ${n}`);
   return Number(m[1]);
+}
+
+/** Self cost per function of one run, JIT code named through V8's perf map. */
+function functionCosts(variant, n, dir) {
+  const out = path.join(dir, `${variant}.${n}.cg`);
+  callgrind(out, ['--perf-basic-prof'], variant, n);
+  const pid = /^pid:\s*(\d+)/m.exec(fs.readFileSync(out, 'utf8'))[1];
+  const mapFile = `/tmp/perf-${pid}.map`;
+  const jit = fs.readFileSync(mapFile, 'utf8').split('\n').filter(Boolean).map((line) => {
+    const [start, size, ...name] = line.split(' ');
+    return { start: parseInt(start, 16), end: parseInt(start, 16) + parseInt(size, 16), name: name.join(' ') };
+  }).sort((a, b) => a.start - b.start);
+  fs.rmSync(mapFile, { force: true });
+  const named = (address) => {
+    let lo = 0;
+    let hi = jit.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (jit[mid].end <= address) lo = mid + 1;
+      else if (jit[mid].start > address) hi = mid - 1;
+      else return `JS ${jit[mid].name.replace(/^(JS|LazyCompile|Function):[~^*+]?/, '')}`;
+    }
+    return 'JIT code (unnamed)';
+  };
+  const annotated = spawnSync('callgrind_annotate', ['--threshold=100', out], { encoding: 'utf8' }).stdout;
+  const costs = new Map();
+  for (const line of annotated.split('\n')) {
+    const m = /^\s*([\d,]+)\s+\([\s\d.]+%\)\s+(.*)$/.exec(line);
+    if (!m || m[2].startsWith('PROGRAM TOTALS')) continue;
+    const unknown = /^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]$/.exec(m[2].trim());
+    const name = unknown ? named(parseInt(unknown[1], 16)) : m[2].trim();
+    costs.set(name, (costs.get(name) ?? 0) + Number(m[1].replace(/,/g, '')));
+  }
+  return costs;
+}
+
+function byFunction(n1, n2, top) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastnet-instructions-'));
+  try {
+    const share = {};
+    for (const v of ['net', 'fastnet']) {
+      const a = functionCosts(v, n1, dir);
+      const b = functionCosts(v, n2, dir);
+      share[v] = new Map([...new Set([...a.keys(), ...b.keys()])].map((k) => [k, ((b.get(k) ?? 0) - (a.get(k) ?? 0)) / (n2 - n1)]));
+    }
+    const names = new Set([...share.net.keys(), ...share.fastnet.keys()]);
+    const rows = [...names].map((k) => [k, (share.fastnet.get(k) ?? 0) - (share.net.get(k) ?? 0)])
+      .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]));
+    const total = rows.reduce((t, r) => t + r[1], 0);
+    process.stdout.write(`fastnet minus net, instructions per connection (self cost; ${Math.round(total)} in all):\n`);
+    for (const [name, d] of rows.slice(0, top)) process.stdout.write(`${Math.round(d).toString().padStart(7)}  ${name.slice(0, 120)}\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function main(argv) {
@@ -62,6 +129,7 @@ function main(argv) {
   if (!(n2 > n1 && n1 >= 0)) throw new Error('--n2 must be greater than --n1');
   const unknown = variants.filter((v) => !['net', 'fastnet', 'passthrough'].includes(v));
   if (unknown.length) throw new Error(`unknown variant ${unknown.join(', ')} (net, fastnet, passthrough)`);
+  if (argv.includes('--by-function')) return byFunction(n1, n2, Number(opt('--top', 30)));
   const results = {};
   for (const v of variants) {
     results[v] = Math.round((count(v, n2) - count(v, n1)) / (n2 - n1));
