@@ -92,10 +92,12 @@ export async function main(argv: string[]): Promise<number> {
     control: Boolean(args.control),
     note: args.control ? 'control run: net in both columns, so any ratio away from 1 is noise' : 'ratio > 1 means fastnet did better',
   };
+  const [title, second] = args.control
+    ? ['fastnet bench --control: net vs net', 'net again'] as const
+    : ['fastnet bench: net vs fastnet', 'fastnet'] as const;
+  const reading = args.control ? 'any ratio away from 1 is noise' : 'ratio > 1: fastnet better';
   if (args.json) process.stdout.write(`${JSON.stringify({ meta, results }, null, 2)}\n`);
-  else if (args.control) {
-    process.stdout.write(`fastnet bench --control: net vs net on loopback, same run, alternating rounds (any ratio away from 1 is noise)\n${table(results, 'net again')}\n`);
-  } else process.stdout.write(`fastnet bench: net vs fastnet on loopback, same run, alternating rounds (ratio > 1: fastnet better)\n${table(results)}\n`);
+  else process.stdout.write(`${title} on loopback, same run, alternating rounds (${reading})\n${table(results, second)}\n`);
   return 0;
 }
 
