@@ -19,7 +19,7 @@ import {
   clearPendingOptions, guardHandle, readFastnetOptions, requestedOptions, unsupportedOptionErrorFor,
   type FastnetOptions, type UnsupportedOptionsMode,
 } from './options.js';
-import { currentEnv, decide, type Decision, type SkipReason } from './policy.js';
+import { currentEnv, decide, type Decision, type PolicyEnv, type SkipReason } from './policy.js';
 import { PENDING, setStatus, skipped } from './status.js';
 
 /** Per-socket settings, kept only for sockets that have any or that wait for a host name. */
@@ -69,6 +69,34 @@ export function configureClient(socket: NetSocket, options: FastnetOptions): voi
 
 type Connect = (this: NetSocket, ...args: unknown[]) => unknown;
 
+// The last destination string, its IP family and the decision for a socket
+// without options of its own: a client that connects to one address over and
+// over (a pool, a health check, a benchmark) then parses it once, not twice
+// per connection. The decision is kept only for the environment it was made in.
+let lastHost: string | undefined;
+let lastFamily = 0;
+let lastEnv: PolicyEnv | undefined;
+let lastDecision: Decision | undefined;
+
+function familyOf(host: string): number {
+  if (host !== lastHost) {
+    lastHost = host;
+    lastFamily = isIP(host);
+    lastDecision = undefined;
+  }
+  return lastFamily;
+}
+
+/** decide() for `lastHost` and no per-socket options. */
+function decideForLastHost(): Decision {
+  const env = currentEnv();
+  if (lastDecision === undefined || lastEnv !== env) {
+    lastDecision = decide('client', lastHost, NO_OPTIONS, env);
+    lastEnv = env;
+  }
+  return lastDecision;
+}
+
 /**
  * `connect()` on Windows, with Node's normalized arguments: Node's connect,
  * with our socket put into its handle at the right moment.
@@ -80,7 +108,7 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
   const fastnet = readFastnetOptions(options);
   const host = options.host || 'localhost';
   // Only a string can be an IP address here; anything else is Node's to reject.
-  const family = typeof host === 'string' ? isIP(host) : 0;
+  const family = typeof host === 'string' ? familyOf(host) : 0;
   const localAddress = options.localAddress as string | undefined;
   const localPort = Number(options.localPort) || 0;
   const foreign = s.destroyed ? null : s._handle;
@@ -106,7 +134,8 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
     }
     return original.call(s, normalized);
   }
-  const decision = decide('client', host as string, config ?? NO_OPTIONS, currentEnv());
+  // familyOf(host) has just made `host` the last one.
+  const decision = config ? decide('client', host as string, config, currentEnv()) : decideForLastHost();
   if (decision.action === 'skip') {
     setStatus(s, skipped(decision.reason));
     return original.call(s, normalized);

@@ -155,6 +155,24 @@ describe('simulated Windows: decisions and fallbacks', () => {
     }
   });
 
+  it('the same destination again is decided again when the kill switch changes', async () => {
+    const server = await echoServer(net, '127.0.0.1');
+    const to = { port: server.address().port, host: '127.0.0.1' };
+    const states = [];
+    try {
+      states.push(fastnet.fastPathStatus((await roundTrip(fastnet, to)).socket));
+      fastnet.setKillSwitch(true);
+      states.push(fastnet.fastPathStatus((await roundTrip(fastnet, to)).socket));
+    } finally {
+      fastnet.setKillSwitch(undefined);
+    }
+    states.push(fastnet.fastPathStatus((await roundTrip(fastnet, to)).socket));
+    await close(server);
+    assert.equal(states[0].state, 'unsupported'); // refusingBinding
+    assert.deepEqual(states[1], { state: 'skipped', reason: 'disabled' });
+    assert.equal(states[2].state, 'unsupported');
+  });
+
   it('per-server and per-connection opt-out', async function () {
     const server = await echoServer(fastnet, '127.0.0.1', { loopbackFastPath: false });
     const { socket } = await roundTrip(fastnet,
