@@ -4,6 +4,13 @@
  * both alike. Each round gives a ratio from two adjacent measurements; the
  * result is the median ratio with its spread. Ratios are "fastnet is better"
  * when above 1 (throughput-like metrics: fastnet/net; latencies: net/fastnet).
+ *
+ * The connection and round-trip scenarios go further: within a round the two
+ * take turns connection by connection (round trip by round trip), in ABBA
+ * order, each timed on its own.
+ * A machine that speeds up or slows down for a second or two (this project's
+ * VM does, by half) then slows both alike, where two back-to-back
+ * measurements would each catch a different phase.
  */
 import * as net from 'node:net';
 import { createServer as fastCreateServer, connect as fastConnect } from './index.js';
@@ -27,6 +34,12 @@ interface Scenario {
   metrics: Metric[];
   /** Measure for about `ms` milliseconds; one value per metric. */
   run(impl: Impl, ms: number): Promise<number[]>;
+  /**
+   * Measure both, interleaved, for about `2 * ms` milliseconds in all: one
+   * value per metric for `a`, then for `b`. Scenarios that have it are
+   * measured this way.
+   */
+  paired?(a: Impl, b: Impl, ms: number): Promise<[number[], number[]]>;
 }
 
 const HOST = '127.0.0.1';
@@ -64,6 +77,16 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
+/** A B B A, A B B A, ...: which of two goes at step `k`; a steady drift in speed cancels within each four. */
+function abba(k: number): 0 | 1 {
+  return k % 4 === 0 || k % 4 === 3 ? 0 : 1;
+}
+
+function rttPercentiles(samples: number[]): number[] {
+  samples.sort((a, b) => a - b);
+  return [percentile(samples, 0.5), percentile(samples, 0.99)];
+}
+
 const rtt: Scenario = {
   name: 'rtt',
   description: '1-byte request/response round trips on one connection',
@@ -89,8 +112,35 @@ const rtt: Scenario = {
     });
     await closeSocket(client);
     await closeServer(server);
-    samples.sort((a, b) => a - b);
-    return [percentile(samples, 0.5), percentile(samples, 0.99)];
+    return rttPercentiles(samples);
+  },
+  async paired(a, b, ms) {
+    // A connection each; the round trips take turns between them.
+    const servers: net.Server[] = [];
+    const clients: net.Socket[] = [];
+    for (const impl of [a, b]) {
+      const server = await listen(impl, (s) => s.on('data', (d) => s.write(d)));
+      servers.push(server);
+      clients.push(await connected(impl, (server.address() as net.AddressInfo).port));
+    }
+    const samples: [number[], number[]] = [[], []];
+    const end = performance.now() + 2 * ms;
+    const one = Buffer.from([1]);
+    await new Promise<void>((resolve) => {
+      let k = 0;
+      let t0 = 0n;
+      const ping = () => { t0 = process.hrtime.bigint(); clients[abba(k)].write(one); };
+      clients.forEach((client, i) => client.on('data', () => {
+        samples[i].push(Number(process.hrtime.bigint() - t0) / 1000);
+        k++;
+        if (k % 4 !== 0 || performance.now() < end) ping();
+        else resolve();
+      }));
+      ping();
+    });
+    for (const c of clients) await closeSocket(c);
+    for (const s of servers) await closeServer(s);
+    return [rttPercentiles(samples[0]), rttPercentiles(samples[1])];
   },
 };
 
@@ -136,23 +186,43 @@ function streaming(size: number, label: string): Scenario {
  * each side's cost can be seen on its own.
  */
 function churn(name: string, metric: string, description: string, server: 'impl' | 'net', client: 'impl' | 'net'): Scenario {
+  const serverOf = (impl: Impl) => (server === 'impl' ? impl : IMPLS.net);
+  const clientOf = (impl: Impl) => (client === 'impl' ? impl : IMPLS.net);
+  const once = (impl: Impl, port: number) => connected(clientOf(impl), port).then(closeSocket);
   return {
     name,
     description,
     metrics: [{ name: metric, unit: 'conn/s', higherIsBetter: true }],
     async run(impl, ms) {
-      const srv = await listen(server === 'impl' ? impl : IMPLS.net, (s) => s.end());
+      const srv = await listen(serverOf(impl), (s) => s.end());
       const port = (srv.address() as net.AddressInfo).port;
-      const connector = client === 'impl' ? impl : IMPLS.net;
       let n = 0;
       const start = performance.now();
       while (performance.now() - start < ms) {
-        await closeSocket(await connected(connector, port));
+        await once(impl, port);
         n++;
       }
       const seconds = (performance.now() - start) / 1000;
       await closeServer(srv);
       return [n / seconds];
+    },
+    async paired(a, b, ms) {
+      // A server each, so neither side's listener ever serves the other.
+      const servers = [await listen(serverOf(a), (s) => s.end()), await listen(serverOf(b), (s) => s.end())];
+      const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+      const impls = [a, b];
+      const elapsed = [0, 0];
+      const count = [0, 0];
+      const end = performance.now() + 2 * ms;
+      for (let k = 0; k % 4 !== 0 || performance.now() < end; k++) {
+        const i = abba(k);
+        const t0 = performance.now();
+        await once(impls[i], ports[i]);
+        elapsed[i] += performance.now() - t0;
+        count[i]++;
+      }
+      for (const s of servers) await closeServer(s);
+      return [[count[0] / (elapsed[0] / 1000)], [count[1] / (elapsed[1] / 1000)]];
     },
   };
 }
@@ -246,6 +316,11 @@ export async function runBench(options: BenchOptions): Promise<MetricResult[]> {
     for (let r = 0; r <= rounds; r++) {
       options.onProgress?.(`${scenario.name}: ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}`);
       const order: Array<'net' | 'fastnet'> = r % 2 ? ['fastnet', 'net'] : ['net', 'fastnet'];
+      if (scenario.paired) {
+        const both = await scenario.paired(impls[order[0]], impls[order[1]], ms);
+        if (r > 0) order.forEach((name, i) => values[name].push(both[i]));
+        continue;
+      }
       for (const name of order) {
         const v = await scenario.run(impls[name], ms);
         if (r > 0) values[name].push(v);

@@ -359,4 +359,25 @@ describe('bench --control: net in fastnet\'s place', () => {
     await runBench(options);
     assert.ok(this.binding.createSocket.callCount > 0);
   });
+
+  it('interleaves net and fastnet connection by connection, ABBA, in the connection scenarios', async () => {
+    const dc = require('node:diagnostics_channel');
+    const { runBench } = require('../dist/bench.js');
+    const seen = [];
+    // Both net.connect() and fastnet.connect() publish each client socket here.
+    const onSocket = ({ socket }) => seen.push(socket instanceof fastnet.Socket ? 'F' : 'N');
+    dc.subscribe('net.client.socket', onSocket);
+    try {
+      await runBench({ duration: 0.2, rounds: 2, only: ['client-connects'] });
+    } finally {
+      dc.unsubscribe('net.client.socket', onSocket);
+    }
+    const sequence = seen.join('');
+    assert.ok(seen.length >= 24, sequence);
+    assert.equal(seen.length % 4, 0, sequence);
+    const fours = sequence.match(/..../g);
+    assert.ok(fours.every((f) => f === 'NFFN' || f === 'FNNF'), sequence);
+    // Each round starts with the other one.
+    assert.ok(fours.includes('NFFN') && fours.includes('FNNF'), sequence);
+  });
 });
