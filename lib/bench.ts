@@ -28,19 +28,27 @@ const IMPLS: Record<'net' | 'fastnet', Impl> = {
 /** One measured quantity of a scenario. */
 interface Metric { name: string; unit: string; higherIsBetter: boolean }
 
-interface Scenario {
+interface ScenarioInfo {
   name: string;
   description: string;
   metrics: Metric[];
-  /** Measure for about `ms` milliseconds; one value per metric. */
-  run(impl: Impl, ms: number): Promise<number[]>;
-  /**
-   * Measure both, interleaved, for about `2 * ms` milliseconds in all: one
-   * value per metric for `a`, then for `b`. Scenarios that have it are
-   * measured this way.
-   */
-  paired?(a: Impl, b: Impl, ms: number): Promise<[number[], number[]]>;
 }
+
+/** A scenario measures one implementation at a time, or both taking turns. */
+type Scenario = ScenarioInfo & (
+  | {
+    /** Measure for about `ms` milliseconds; one value per metric. */
+    run(impl: Impl, ms: number): Promise<number[]>;
+    paired?: never;
+  }
+  | {
+    /**
+     * Measure both, interleaved, for about `2 * ms` milliseconds in all: one
+     * value per metric for `a`, then for `b`.
+     */
+    paired(a: Impl, b: Impl, ms: number): Promise<[number[], number[]]>;
+    run?: never;
+  });
 
 const HOST = '127.0.0.1';
 
@@ -89,31 +97,11 @@ function rttPercentiles(samples: number[]): number[] {
 
 const rtt: Scenario = {
   name: 'rtt',
-  description: '1-byte request/response round trips on one connection',
+  description: '1-byte request/response round trips, one connection each',
   metrics: [
     { name: 'rtt p50', unit: 'µs', higherIsBetter: false },
     { name: 'rtt p99', unit: 'µs', higherIsBetter: false },
   ],
-  async run(impl, ms) {
-    const server = await listen(impl, (s) => s.on('data', (d) => s.write(d)));
-    const client = await connected(impl, (server.address() as net.AddressInfo).port);
-    const samples: number[] = [];
-    const end = performance.now() + ms;
-    const one = Buffer.from([1]);
-    await new Promise<void>((resolve) => {
-      let t0 = 0n;
-      const ping = () => { t0 = process.hrtime.bigint(); client.write(one); };
-      client.on('data', () => {
-        samples.push(Number(process.hrtime.bigint() - t0) / 1000);
-        if (performance.now() < end) ping();
-        else resolve();
-      });
-      ping();
-    });
-    await closeSocket(client);
-    await closeServer(server);
-    return rttPercentiles(samples);
-  },
   async paired(a, b, ms) {
     // A connection each; the round trips take turns between them.
     const servers: net.Server[] = [];
@@ -193,19 +181,6 @@ function churn(name: string, metric: string, description: string, server: 'impl'
     name,
     description,
     metrics: [{ name: metric, unit: 'conn/s', higherIsBetter: true }],
-    async run(impl, ms) {
-      const srv = await listen(serverOf(impl), (s) => s.end());
-      const port = (srv.address() as net.AddressInfo).port;
-      let n = 0;
-      const start = performance.now();
-      while (performance.now() - start < ms) {
-        await once(impl, port);
-        n++;
-      }
-      const seconds = (performance.now() - start) / 1000;
-      await closeServer(srv);
-      return [n / seconds];
-    },
     async paired(a, b, ms) {
       // A server each, so neither side's listener ever serves the other.
       const servers = [await listen(serverOf(a), (s) => s.end()), await listen(serverOf(b), (s) => s.end())];
