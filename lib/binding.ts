@@ -218,6 +218,14 @@ type CreateServerHandle = (address: string | null, port: number, addressType: nu
  * per process (code FASTNET_NO_BINDING) and fastnet then behaves like net.
  */
 export function native(): NativeBinding | null {
+  // Every fast-path socket asks: small enough for V8 to inline into the caller.
+  return ready ?? loadOnce();
+}
+
+/** The loaded binding; null until loaded, and again after a test swaps it. */
+let ready: NativeBinding | null = null;
+
+function loadOnce(): NativeBinding | null {
   if (loaded === undefined) {
     try {
       loaded = loadBinding();
@@ -235,7 +243,7 @@ export function native(): NativeBinding | null {
     }
     return null;
   }
-  return loaded;
+  return ready = loaded;
 }
 
 /**
@@ -245,6 +253,7 @@ export function native(): NativeBinding | null {
 export function setBindingForTesting(binding: NativeBinding | Error | undefined): void {
   injected = binding;
   loaded = undefined;
+  ready = null;
   choice = undefined;
   warned = false;
 }
@@ -259,6 +268,7 @@ export function setBindingForTesting(binding: NativeBinding | Error | undefined)
 export function setNativeTargetForTesting(target: { platform: string; arch: string } | undefined): void {
   targetOverride = target;
   loaded = undefined;
+  ready = null;
   choice = undefined;
   warned = false;
 }

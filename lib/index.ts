@@ -76,18 +76,15 @@ class FastSocket extends net.Socket {
   }
 }
 
-/** `new Impl(...args)`, or for a subclass of ours (`class X extends fastnet.Socket`) an instance of it. */
-function construct<T>(Impl: new (...a: any[]) => T, Exported: object, target: Function | undefined, args: unknown[]): T {
-  return target === undefined || target === Exported ? new Impl(...args) : Reflect.construct(Impl, args, target);
-}
-
 /**
  * `net.Server` that applies the loopback fast path to its listening socket on
  * Windows (so accepted sockets inherit it). Options: `loopbackFastPath`
  * (false opts out, true also covers 0.0.0.0) and `unsupportedOptions`.
  */
 export const Server = function Server(options?: unknown, connectionListener?: unknown): Server {
-  return construct(FastServer, Server, new.target, [options, connectionListener]);
+  // A subclass of ours (`class X extends fastnet.Server`) gets an instance of itself.
+  return new.target === undefined || new.target === Server ? new FastServer(options, connectionListener)
+    : Reflect.construct(FastServer, [options, connectionListener], new.target);
 } as unknown as ServerConstructor;
 
 /**
@@ -95,7 +92,8 @@ export const Server = function Server(options?: unknown, connectionListener?: un
  * Windows. Options: `loopbackFastPath` and `unsupportedOptions`.
  */
 export const Socket = function Socket(options?: SocketConstructorOpts): Socket {
-  return construct(FastSocket, Socket, new.target, [options]);
+  return new.target === undefined || new.target === Socket ? new FastSocket(options)
+    : Reflect.construct(FastSocket, [options], new.target);
 } as unknown as SocketConstructor;
 
 for (const [Exported, Impl, Base, own] of [
@@ -135,7 +133,7 @@ export function connect(...args: unknown[]): Socket {
   // The same steps as net.connect, with fastnet's Socket.
   const normalized = normalizeArgs(args) as [net.NetConnectOpts & { timeout?: number }, unknown];
   const options = normalized[0];
-  const socket = new Socket(options as SocketConstructorOpts);
+  const socket: Socket = new FastSocket(options as SocketConstructorOpts);
   if (connectPublishes && clientSocketChannel.hasSubscribers) clientSocketChannel.publish({ socket });
   if (options.timeout) socket.setTimeout(options.timeout);
   return (socket.connect as (...a: unknown[]) => Socket)(normalized);

@@ -111,7 +111,10 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
   const family = typeof host === 'string' ? familyOf(host) : 0;
   const localAddress = options.localAddress as string | undefined;
   const localPort = Number(options.localPort) || 0;
-  const foreign = s.destroyed ? null : s._handle;
+  // `_handle` is a getter that every socket in the process goes through, so
+  // V8 cannot make it cheap: read it once before Node's connect, once after.
+  const before = s._handle;
+  const foreign = before !== null && !s.destroyed ? before : null;
   const config = fastnet.loopbackFastPath !== undefined || fastnet.unsupportedOptions !== undefined ||
     localAddress || localPort || foreign || family === 0 ? configOf(s) : s[kConfig];
   if (config) {
@@ -142,7 +145,8 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
   }
   const result = original.call(s, normalized);
   // Node has validated everything and made its handle; it binds and connects on the next tick.
-  if (s.connecting && s._handle) prepare(s, decision, s._handle, config, foreign === null);
+  const handle = s._handle;
+  if (handle && s.connecting) prepare(s, decision, handle, config, foreign === null);
   return result;
 }
 

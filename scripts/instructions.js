@@ -10,12 +10,17 @@
 // all of it is counted on one thread.
 //
 //   node scripts/instructions.js [--n1 4000] [--n2 10000] [--variants net,fastnet,passthrough]
-//   node scripts/instructions.js --by-function [--n1 4000] [--n2 10000] [--top 30]
+//   node scripts/instructions.js --by-function [--variants net,fastnet] [--n1 4000] [--n2 10000] [--top 30]
 //
-// --by-function: net and fastnet once each, with `node --perf-basic-prof` so
-// that JIT code can be named from /tmp/perf-PID.map, and the functions whose
-// per-connection share differs most between them (callgrind_annotate's
+// --by-function: two variants (net and fastnet unless named) once each, with
+// `node --perf-basic-prof` so that JIT code can be named from
+// /tmp/perf-PID.map, and the functions whose per-connection share differs
+// most between them, the second minus the first (callgrind_annotate's
 // per-function totals, self cost).
+//
+// V8's hash and random seeds are fixed: V8 picks its hash seed at start-up by
+// a search of random length, which otherwise showed up as thousands of
+// instructions "per connection" in one variant or the other.
 //
 // net: net.connect. fastnet: fastnet.connect on the simulated Windows path,
 // ioctl applied (the POSIX twin, ioctl stubbed). passthrough: fastnet.connect
@@ -53,7 +58,7 @@ function child(variant, n) {
 
 function callgrind(outFile, nodeFlags, variant, n) {
   const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`,
-    process.execPath, '--single-threaded', '--v8-pool-size=0', ...nodeFlags, __filename, '--child', variant, String(n)],
+    process.execPath, '--single-threaded', '--v8-pool-size=0', '--hash-seed=1', '--random-seed=1', ...nodeFlags, __filename, '--child', variant, String(n)],
   { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   if (r.error) throw r.error;
   return r;
@@ -101,20 +106,20 @@ function functionCosts(variant, n, dir) {
   return costs;
 }
 
-function byFunction(n1, n2, top) {
+function byFunction(n1, n2, top, [base, other]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastnet-instructions-'));
   try {
     const share = {};
-    for (const v of ['net', 'fastnet']) {
+    for (const v of [base, other]) {
       const a = functionCosts(v, n1, dir);
       const b = functionCosts(v, n2, dir);
       share[v] = new Map([...new Set([...a.keys(), ...b.keys()])].map((k) => [k, ((b.get(k) ?? 0) - (a.get(k) ?? 0)) / (n2 - n1)]));
     }
-    const names = new Set([...share.net.keys(), ...share.fastnet.keys()]);
-    const rows = [...names].map((k) => [k, (share.fastnet.get(k) ?? 0) - (share.net.get(k) ?? 0)])
+    const names = new Set([...share[base].keys(), ...share[other].keys()]);
+    const rows = [...names].map((k) => [k, (share[other].get(k) ?? 0) - (share[base].get(k) ?? 0)])
       .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]));
     const total = rows.reduce((t, r) => t + r[1], 0);
-    process.stdout.write(`fastnet minus net, instructions per connection (self cost; ${Math.round(total)} in all):\n`);
+    process.stdout.write(`${other} minus ${base}, instructions per connection (self cost; ${Math.round(total)} in all):\n`);
     for (const [name, d] of rows.slice(0, top)) process.stdout.write(`${Math.round(d).toString().padStart(7)}  ${name.slice(0, 120)}\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -125,11 +130,15 @@ function main(argv) {
   const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
   const n1 = Number(opt('--n1', 4000));
   const n2 = Number(opt('--n2', 10000));
-  const variants = opt('--variants', 'net,fastnet,passthrough').split(',');
+  const byFn = argv.includes('--by-function');
+  const variants = opt('--variants', byFn ? 'net,fastnet' : 'net,fastnet,passthrough').split(',');
   if (!(n2 > n1 && n1 >= 0)) throw new Error('--n2 must be greater than --n1');
   const unknown = variants.filter((v) => !['net', 'fastnet', 'passthrough'].includes(v));
   if (unknown.length) throw new Error(`unknown variant ${unknown.join(', ')} (net, fastnet, passthrough)`);
-  if (argv.includes('--by-function')) return byFunction(n1, n2, Number(opt('--top', 30)));
+  if (byFn) {
+    if (variants.length !== 2) throw new Error('--by-function compares two variants: --variants A,B (B minus A)');
+    return byFunction(n1, n2, Number(opt('--top', 30)), variants);
+  }
   const results = {};
   for (const v of variants) {
     results[v] = Math.round((count(v, n2) - count(v, n1)) / (n2 - n1));

@@ -27,7 +27,14 @@ describe('surface', () => {
     assert.ok(fastnet.Socket() instanceof fastnet.Socket);
     assert.ok(fastnet.createServer() instanceof fastnet.Server);
     class Mine extends fastnet.Socket {}
-    assert.ok(new Mine() instanceof net.Socket);
+    const mine = new Mine();
+    assert.ok(mine instanceof Mine && mine instanceof fastnet.Socket && mine instanceof net.Socket);
+    class MyServer extends fastnet.Server {}
+    const server = new MyServer();
+    assert.ok(server instanceof MyServer && server instanceof fastnet.Server);
+    const client = fastnet.connect({ port: 9, host: '127.0.0.1' }).on('error', () => {});
+    assert.equal(Object.getPrototypeOf(client), fastnet.Socket.prototype);
+    client.destroy();
   });
 
   it('the ES module entry exposes the same objects, default and named', async () => {
