@@ -5,20 +5,17 @@
  */
 // The real exports object (not a namespace copy): patching writes to it.
 import net = require('node:net');
-import {
-  createServerHandleWithFastPath, listenWithFastPath, type CreateServerHandle, type Listen2,
-} from './server.js';
+import { createServerHandleWithFastPath, listenWithFastPath, type CreateServerHandle } from './server.js';
 import { connectWithFastPath } from './socket.js';
 import { checkOptionCall } from './options.js';
 import { currentPlatform } from './policy.js';
-import { countSkip, setStatus, skipped } from './status.js';
+import { countSkip } from './status.js';
 
 // Methods of net's classes, whatever their own parameters.
 type Method = (this: any, ...args: any[]) => unknown;
 
 /** net's own methods, as they were before any copy of fastnet patched them. */
 export interface Originals {
-  listen2: Listen2;
   listen: Method;
   connect: Method;
   setNoDelay: Method;
@@ -42,7 +39,6 @@ const socketProto = net.Socket.prototype as unknown as Record<string, Method>;
 
 /** The pristine methods, even if another copy of fastnet has already patched net. */
 export const originals: Originals = (netAny[PATCH_KEY] as PatchRecord | undefined)?.originals ?? {
-  listen2: serverProto._listen2 as unknown as Listen2,
   listen: serverProto.listen,
   connect: socketProto.connect,
   setNoDelay: socketProto.setNoDelay,
@@ -51,33 +47,11 @@ export const originals: Originals = (netAny[PATCH_KEY] as PatchRecord | undefine
   createServerHandle: netAny._createServerHandle as CreateServerHandle,
 };
 
-/**
- * Whether `_listen2` is the seam it has been since Node 8: the plain internal
- * setupListenHandle that listen() calls. Node main deprecates it (DEP0208):
- * there, overriding or calling it prints a DeprecationWarning, and it will
- * be removed. fastnet then leaves servers alone, and clients too, since the
- * fast path needs both ends (see docs/design.md for the way forward).
- */
-export function listenSeam(listen2: unknown): 'ok' | 'deprecated' | 'missing' {
-  if (typeof listen2 !== 'function') return 'missing';
-  return listen2.name === 'setupListenHandle' ? 'ok' : 'deprecated';
-}
-
-/** This Node's server seam. */
-export const seam = listenSeam(originals.listen2);
-
 const normalizeArgs = netAny._normalizeArgs as (args: unknown[]) => unknown[];
 
-function _listen2(this: net.Server, address: string | null, port: number, addressType: number, backlog: number,
-  fd: number | undefined, flags: number): void {
-  listenWithFastPath.call(this, originals.listen2, address, port, addressType, backlog, fd, flags);
-}
-
-/** Only where the seam is missing or deprecated: servers say why they were skipped. */
+/** Node's listen, with our socket put into the handle Node makes and binds (server.ts). */
 function listen(this: net.Server, ...args: unknown[]): unknown {
-  if (currentPlatform() === 'win32') setStatus(this, skipped('no-listen-hook'));
-  else countSkip();
-  return originals.listen.apply(this, args);
+  return listenWithFastPath(this, originals.listen, args);
 }
 
 function connect(this: net.Socket, ...args: unknown[]): unknown {
@@ -88,10 +62,6 @@ function connect(this: net.Socket, ...args: unknown[]): unknown {
   // Node marks normalized argument arrays; reuse them as they are.
   const normalized = (Array.isArray(args[0]) ? args[0] : normalizeArgs(args)) as [Record<string, unknown>, unknown];
   if (normalized[0].path != null) return originals.connect.call(this, normalized);
-  if (seam !== 'ok') {
-    setStatus(this, skipped('no-listen-hook'));
-    return originals.connect.call(this, normalized);
-  }
   return connectWithFastPath(this, originals.connect, normalized);
 }
 
@@ -117,8 +87,8 @@ function _createServerHandle(address: string | null, port: number, addressType: 
   return createServerHandleWithFastPath(originals.createServerHandle, address, port, addressType, fd, flags);
 }
 
-/** The server-side hook this Node allows: `_listen2`, or only a `listen` that reports why not. */
-const serverHooks: Partial<Record<'_listen2' | 'listen', Method>> = seam === 'ok' ? { _listen2 } : { listen };
+/** The server-side hook: Node's listen, armed. No `_listen2` is read or replaced (DEP0208). */
+const serverHooks: Record<string, Method> = { listen };
 
 /** The socket-side hooks (setTypeOfService only where Node has it). */
 const socketHooks: Record<string, Method> = { connect, setNoDelay, setKeepAlive };

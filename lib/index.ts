@@ -16,8 +16,8 @@ import {
   currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, refreshEnv, setPlatformForTesting,
 } from './policy.js';
 import { setWindowsReleaseForTesting } from './known-issues.js';
-import { hooks, originals, seam } from './hooks.js';
-import { configureServer, initServer } from './server.js';
+import { hooks, originals } from './hooks.js';
+import { bindGuardsReady, bindMethods, configureServer, initServer } from './server.js';
 import { configureClient, initClient } from './socket.js';
 import { patch, unpatch, isPatched } from './register.js';
 import { getStatus, snapshot, stats, type FastPathStats, type FastPathStatus } from './status.js';
@@ -219,7 +219,11 @@ Object.defineProperty(exports, Symbol.for('fastnet.testing'), {
       if (typeof TCP !== 'number') installGuards(TCP);
       return handleMethods;
     },
-    seam,
+    /** Node's TCP bind/bind6 behind the server's bind guards (installed now if need be). */
+    bindMethods() {
+      bindGuardsReady();
+      return bindMethods;
+    },
     setWindowsRelease(release: string | undefined) {
       setWindowsReleaseForTesting(release);
       refreshEnv();

@@ -22,7 +22,6 @@ export type SkipReason =
   | 'cluster'         // a cluster worker listens on its primary's handle
   | 'local-port'      // a host name with localPort and happy eyeballs: Node binds before the attempt
   | 'local-address'   // localAddress of the other family: Node's bind fails, exactly as with net
-  | 'no-listen-hook'  // this Node has no usable server seam (_listen2 missing or deprecated), so neither end opts in
   | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested
   | 'no-binding'      // the native binding could not be loaded
   | 'known-issue'     // a Windows build with a reproduced kernel crash (lib/known-issues.ts), no explicit opt-in

@@ -8,7 +8,7 @@
 // The real exports object (not a namespace copy): patching writes to it.
 import net = require('node:net');
 import { syncBuiltinESMExports } from 'node:module';
-import { hooks, originals, PATCH_KEY, seam, type Originals, type PatchRecord } from './hooks.js';
+import { hooks, originals, PATCH_KEY, type Originals, type PatchRecord } from './hooks.js';
 
 const netAny = net as unknown as Record<string | symbol, unknown>;
 const serverProto = net.Server.prototype as unknown as Record<string, unknown>;
@@ -17,20 +17,20 @@ const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
 /** Where each hook goes on net, and net's original for it. */
 function places(o: Originals): Array<[Record<string | symbol, unknown>, string, unknown]> {
   const byName: Record<string, unknown> = {
-    _listen2: o.listen2, listen: o.listen, connect: o.connect, setNoDelay: o.setNoDelay,
+    listen: o.listen, connect: o.connect, setNoDelay: o.setNoDelay,
     setKeepAlive: o.setKeepAlive, setTypeOfService: o.setTypeOfService,
   };
   return [
     ...Object.keys(hooks.server).map((name) => [serverProto, name, byName[name]] as [typeof serverProto, string, unknown]),
     ...Object.keys(hooks.socket).map((name) => [socketProto, name, byName[name]] as [typeof socketProto, string, unknown]),
-    // The cluster primary's shared listening handle; never without the server seam.
-    ...(seam === 'ok' ? [[netAny, '_createServerHandle', o.createServerHandle] as [typeof netAny, string, unknown]] : []),
+    // The cluster primary's shared listening handle.
+    [netAny, '_createServerHandle', o.createServerHandle] as [typeof netAny, string, unknown],
   ];
 }
 
 function hookFor(target: unknown, name: string): unknown {
   if (target === netAny) return hooks._createServerHandle;
-  return target === serverProto ? hooks.server[name as '_listen2'] : hooks.socket[name];
+  return target === serverProto ? hooks.server[name] : hooks.socket[name];
 }
 
 /**

@@ -1,25 +1,32 @@
 /**
- * The server hook. Node's source names `Server.prototype._listen2` as the
- * method to wrap. Before it runs, we put a handle holding our socket (ioctl
- * applied, bound with Node's own bind/bind6) into `server._handle`; Node's
- * listen then does the rest, so backlog, errors, 'listening' and the
- * connection key all stay Node's. Accepted sockets inherit the fast path:
- * their state is the listener's, and on the fast path their handles are
- * guarded from unsupported options.
+ * The server side. Node makes its listening handle inside `listen()` and binds
+ * it there (createServerHandle: `new TCP(SERVER)`, then `bind`/`bind6`).
+ * fastnet puts its socket, ioctl applied, into that very handle right before
+ * Node binds it, from guards on the TCP handle's `bind`/`bind6`, which act
+ * only while a `listen()` of ours is under way. So Node's own listen does
+ * everything else, on every Node from 20 to 27: backlog, exclusive,
+ * ipv6Only, reusePort, signal, host-name lookup, errors and their timing,
+ * 'listening', `address()`, `_connectionKey`, the `net.server.listen`
+ * tracing channel. No `_listen2` is read, called or replaced (Node 27
+ * deprecates it: DEP0208).
+ *
+ * `listen()` goes asynchronous in two places, and the server's options are
+ * carried there through the callback Node passes on: the host lookup
+ * (`dns.lookup`, for any host, IP literals included) and, in a cluster
+ * worker, the primary's handle (`cluster._getServer`). Accepted sockets
+ * inherit the fast path: their state is the listener's, and on the fast
+ * path their handles are guarded from unsupported options.
  */
 import type { Server as NetServer } from 'node:net';
-import { tcpClass, TCP_SERVER, UV_TCP_IPV6ONLY, type TcpHandle } from './binding.js';
+import { tcpClass, UV_TCP_IPV6ONLY, type TcpClass, type TcpHandle } from './binding.js';
 import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError, uvErrorName } from './errors.js';
 import { closeSocket, makeSocket } from './fastsocket.js';
 import {
   beginAccept, endAccept, installGuards, markThrowMode, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';
-import { currentEnv, currentPlatform, decide, type Decision } from './policy.js';
+import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
 import { countAccepted, countSkip, countStatus, setStatus, skipped, type FastPathStatus } from './status.js';
-
-export type Listen2 = (this: NetServer, address: string | null, port: number, addressType: number,
-  backlog: number, fd: number | undefined, flags: number) => void;
 
 const kConfig = Symbol('fastnet.server');
 const NO_OPTIONS: FastnetOptions = Object.freeze({});
@@ -27,6 +34,7 @@ const NO_OPTIONS: FastnetOptions = Object.freeze({});
 type HookedServer = NetServer & {
   [kConfig]?: FastnetOptions;
   _handle: TcpHandle | null;
+  _listeningId?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
 };
@@ -44,55 +52,253 @@ export function configureServer(server: NetServer, options: FastnetOptions): voi
   (server as HookedServer)[kConfig] = { ...(server as HookedServer)[kConfig], ...options };
 }
 
+/** A server's fastnet options (none set: an empty object). */
+export function serverConfig(server: NetServer): FastnetOptions {
+  return (server as HookedServer)[kConfig] ?? NO_OPTIONS;
+}
+
 function failed(err: number): FastPathStatus {
   return Object.freeze({ state: 'failed', code: uvErrorName(err), errno: err });
 }
 
-/** `_listen2` with the fast path: prepares `this._handle`, then calls Node's `_listen2`. */
-export function listenWithFastPath(this: NetServer, original: Listen2, address: string | null, port: number,
-  addressType: number, backlog: number, fd: number | undefined, flags: number): void {
-  const server = this as HookedServer;
-  const listen = () => original.call(server, address, port, addressType, backlog, fd, flags);
-  if (currentPlatform() !== 'win32') {
-    countSkip();
-    return listen();
-  }
-  const config = server[kConfig] ?? NO_OPTIONS;
-  if (server._handle) {
-    if (inClusterWorker()) return listenInWorker(server, config, listen, address, port, addressType);
-    setStatus(server, skipped('external-handle')); // listen(handle)
-    return listen();
-  }
-  if (typeof fd === 'number' && fd >= 0) return setStatus(server, skipped('fd')), listen();
-  if (addressType === -1) return setStatus(server, skipped('pipe')), listen();
+/**
+ * What the next bind of a fresh TCP handle is for, while it is armed: a
+ * server's listen() (`server`), or the cluster primary's shared handle (none).
+ */
+interface Arming {
+  server?: HookedServer;
+  config: FastnetOptions;
+  /** The listener's key as Node passes it to cluster (address, port, addressType); null until known. */
+  key: [string | null, number, number] | null;
+  /** Set by the first bind: a listen() whose IPv6 bind fails retries on 0.0.0.0 under the same decision. */
+  status?: FastPathStatus;
+  /** Whether our socket was put into the handle (status says how the ioctl went). */
+  attempted?: boolean;
+  /** The handle holding our socket. */
+  handle?: TcpHandle;
+  /** unsupportedOptions 'throw' and a server option that a fast-path listener would pass on. */
+  refused?: Error;
+  /** Whether Node binds from the lookup's callback (the key is then the address it resolved). */
+  lookedUp?: boolean;
+  /** Callbacks of Node's (lookup, primary's handle) that listen() still waits for. */
+  pending: number;
+}
 
-  const decision = decide('server', address, config, currentEnv());
+let arming: Arming | undefined;
+
+/** Run `fn` with `a` armed (nested listen() calls keep their own). */
+function armed<T>(a: Arming, fn: () => T): T {
+  const previous = arming;
+  arming = a;
+  try {
+    return fn();
+  } finally {
+    arming = previous;
+  }
+}
+
+/**
+ * Node's own `bind`/`bind6`, behind the guards (read at each call, so that
+ * tests can watch what Node really does).
+ */
+export const bindMethods: { bind?: TcpHandle['bind']; bind6?: TcpHandle['bind6'] } = {};
+
+/**
+ * The bind guards on TCP.prototype: installed the first time a server is
+ * set up on Windows. Unarmed (any bind not of a listen() of ours, a client's
+ * localAddress, a BoundSocket) they call Node's method and nothing else.
+ */
+function installBindGuards(TCP: TcpClass): void {
+  if (bindMethods.bind) return;
+  const proto = TCP.prototype as unknown as TcpHandle;
+  bindMethods.bind = proto.bind;
+  bindMethods.bind6 = proto.bind6;
+  proto.bind = function bind(this: TcpHandle, address: string, port: number, flags?: number): number {
+    const a = arming;
+    if (a === undefined || a.status !== undefined) return bindMethods.bind!.call(this, address, port, flags);
+    return bindWithFastPath(this, a, 4, address, port, flags);
+  };
+  proto.bind6 = function bind6(this: TcpHandle, address: string, port: number, flags: number): number {
+    const a = arming;
+    if (a === undefined || a.status !== undefined) return bindMethods.bind6!.call(this, address, port, flags);
+    return bindWithFastPath(this, a, 6, address, port, flags);
+  };
+}
+
+/** The TCP class with the bind guards on it, or a libuv error code if Node's TCP class cannot be had. */
+export function bindGuardsReady(): TcpClass | number {
+  const TCP = tcpClass();
+  if (typeof TCP !== 'number') installBindGuards(TCP);
+  return TCP;
+}
+
+/**
+ * The first bind of an armed listen(): decide for the address Node binds, and
+ * if it is a go, open our socket into Node's fresh handle before Node binds it.
+ * Every failure leaves the handle to Node as it was (or closes what we made).
+ */
+function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: string, port: number,
+  flags: number | undefined): number {
+  // Node binds synchronously inside listen() only for an unspecified host (IPv6 first, then 0.0.0.0);
+  // for any host it binds from the lookup's callback, to the address it resolved.
+  a.key ??= a.lookedUp ? [address, port, family] : [null, port, 4];
+  const nodeBind = family === 6 ? bindMethods.bind6! : bindMethods.bind!;
+  const decision = decide('server', address, a.config, currentEnv());
   if (decision.action === 'skip') {
-    setStatus(server, skipped(decision.reason));
-    announceToWorkers(address, port, addressType, skipped(decision.reason));
-    return listen();
+    decided(a, skipped(decision.reason));
+    return nodeBind.call(handle, address, port, flags);
   }
-  if (refuseOptions(server, config)) return;
+  if (a.server && refuseOptions(a, a.server)) return nodeBind.call(handle, address, port, flags);
+  const made = makeSocket(decision, false);
+  if (made.sock < 0) {
+    decided(a, made.status, true);
+    return nodeBind.call(handle, address, port, flags);
+  }
+  const opened = handle.open(made.sock);
+  if (opened !== 0) {
+    closeSocket(made.sock); // open() failed, so the socket is still ours
+    decided(a, failed(opened), true);
+    return nodeBind.call(handle, address, port, flags);
+  }
+  // From here on Node's handle owns the socket; Node closes it on any error.
+  // IPv6: our socket is V6ONLY, and libuv would clear that without the flag.
+  const err = nodeBind.call(handle, address, port, family === 6 ? (flags ?? 0) | UV_TCP_IPV6ONLY : flags);
+  a.handle = handle;
+  decided(a, err === 0 ? made.status : failed(err), true);
+  return err;
+}
 
-  const made = makeServerHandle(decision, address!, port, flags);
-  setStatus(server, made.status);
-  announceToWorkers(address, port, addressType, made.status);
-  if (!made.handle) return listen();
-  server._handle = made.handle;
-  listen();
-  if (server._handle === made.handle && made.status.state === 'applied') watchAccepts(server, made.handle, config);
+/** Record the decision: on the server (counted once), and for the cluster's workers. */
+function decided(a: Arming, status: FastPathStatus, attempted = false): void {
+  a.status = status;
+  a.attempted = attempted;
+  if (a.server) setStatus(a.server, status);
+  announceToWorkers(a.key![0], a.key![1], a.key![2], status);
 }
 
 /**
  * In 'throw' mode a server's own noDelay/keepAlive (http's default noDelay)
  * would reach every accepted fast-path socket: listen fails with the error.
  */
-function refuseOptions(server: HookedServer, config: FastnetOptions): boolean {
-  if (config.unsupportedOptions !== 'throw' || !(server.noDelay || server.keepAlive)) return false;
-  setStatus(server, skipped('unsupported-option'));
-  const err = unsupportedOptionErrorFor(server.noDelay ? 'noDelay' : 'keepAlive');
-  process.nextTick(() => server.emit('error', err));
+function refuseOptions(a: Arming, server: HookedServer): boolean {
+  if (a.config.unsupportedOptions !== 'throw' || !(server.noDelay || server.keepAlive)) return false;
+  a.refused = unsupportedOptionErrorFor(server.noDelay ? 'noDelay' : 'keepAlive');
+  decided(a, skipped('unsupported-option'));
   return true;
+}
+
+type Listen = (this: NetServer, ...args: unknown[]) => unknown;
+
+/** `listen()` with the fast path: Node's listen, armed. */
+export function listenWithFastPath(server: NetServer, original: Listen, args: unknown[]): unknown {
+  if (currentPlatform() !== 'win32') {
+    countSkip();
+    return original.apply(server, args);
+  }
+  const s = server as HookedServer;
+  const TCP = bindGuardsReady();
+  if (typeof TCP === 'number') {
+    setStatus(s, failed(TCP));
+    return original.apply(server, args);
+  }
+  const a: Arming = { server: s, config: s[kConfig] ?? NO_OPTIONS, key: null, pending: 0 };
+  const result = withCarriers(a, () => original.apply(server, args));
+  if (a.pending === 0) settle(a, TCP, args);
+  return result;
+}
+
+/**
+ * After Node's synchronous set-up of a listener (in listen() itself, or in
+ * the lookup's or the primary's callback): guard accepted handles of a
+ * fast-path listener, fail a refused one, and name the reason where Node
+ * bound nothing of its own (a pipe, a handle or descriptor it was given).
+ */
+function settle(a: Arming, TCP: TcpClass, args: unknown[] | null): void {
+  const server = a.server!;
+  const handle = server._handle;
+  if (a.refused) {
+    // Before 'listening' (Node emits it on the next tick only while the handle is there).
+    if (handle) {
+      server._handle = null;
+      handle.close();
+    }
+    const err = a.refused;
+    process.nextTick(() => server.emit('error', err));
+    return;
+  }
+  if (a.status === undefined) {
+    if (handle && args) setStatus(server, skipped(notBound(handle, TCP, args)));
+    return;
+  }
+  if (handle && handle === a.handle && a.status.state === 'applied') watchAccepts(server, handle, a.config);
+}
+
+/** Why a listener Node set up without a bind of its own is not ours: `listen(handle)`, `{ fd }` or a pipe. */
+function notBound(handle: TcpHandle, TCP: TcpClass, args: unknown[]): SkipReason {
+  if (!(handle instanceof TCP)) return 'pipe';
+  const given = args[0] as { fd?: unknown } | null | undefined;
+  return typeof given === 'object' && given !== null && typeof given.fd === 'number' ? 'fd' : 'external-handle';
+}
+
+/**
+ * Run `fn` (Node's listen, or its lookup callback) armed, and carry the arming
+ * into the callbacks by which Node's listen() goes on asynchronously:
+ * dns.lookup (any host) and, in a cluster worker, cluster._getServer (the
+ * primary's handle). Each is wrapped for the one call Node makes
+ * synchronously inside `fn`, and put back when `fn` returns.
+ */
+function withCarriers<T>(a: Arming, fn: () => T): T {
+  const undo: Array<() => void> = [];
+  carry(undo, dnsModule(), 'lookup', (cb) => function (this: unknown, ...cbArgs: unknown[]) {
+    a.pending--;
+    // A failed lookup is emitted as Node's error, with nothing armed.
+    if (cbArgs[0]) return cb.apply(this, cbArgs);
+    a.lookedUp = true;
+    const result = withCarriers(a, () => cb.apply(this, cbArgs));
+    if (a.pending === 0 && (a.status !== undefined || a.refused)) settle(a, tcpClass() as TcpClass, null);
+    return result;
+  }, a);
+  if (inClusterWorker()) {
+    carry(undo, clusterModule(), '_getServer', (cb, callArgs) => onPrimaryHandle(a, cb, callArgs[1]), a);
+  }
+  try {
+    return armed(a, fn);
+  } finally {
+    for (const f of undo) f();
+  }
+}
+
+/** Wrap `target[name]` for one call, wrapping the callback (its last argument) that call passes. */
+function carry(undo: Array<() => void>, target: Record<string, unknown>, name: string,
+  wrapCallback: (cb: Callback, callArgs: unknown[]) => Callback, a: Arming): void {
+  const original = target[name];
+  if (typeof original !== 'function') return;
+  const once = function (this: unknown, ...callArgs: unknown[]): unknown {
+    target[name] = original;
+    const last = callArgs.length - 1;
+    if (typeof callArgs[last] === 'function') {
+      a.pending++;
+      callArgs[last] = wrapCallback(callArgs[last] as Callback, callArgs);
+    }
+    return (original as Callback).apply(this, callArgs);
+  };
+  try {
+    target[name] = once;
+  } catch {
+    return; // read-only: that path goes unarmed, and stays Node's
+  }
+  undo.push(() => { if (target[name] === once) target[name] = original; });
+}
+
+type Callback = (this: unknown, ...args: unknown[]) => unknown;
+
+let dns: Record<string, unknown> | undefined;
+let cluster: Record<string, unknown> | undefined;
+function dnsModule(): Record<string, unknown> {
+  return dns ??= require('node:dns') as Record<string, unknown>;
+}
+function clusterModule(): Record<string, unknown> {
+  return cluster ??= require('node:cluster') as Record<string, unknown>;
 }
 
 /**
@@ -101,63 +307,42 @@ function refuseOptions(server: HookedServer, config: FastnetOptions): boolean {
  * ones). A primary running fastnet says what it did for that listener before
  * it sends the handle; without that word, the primary did nothing.
  */
-function listenInWorker(server: HookedServer, config: FastnetOptions, listen: () => void,
-  address: string | null, port: number, addressType: number): void {
-  const primary = fromPrimary(address, port, addressType);
-  const applied = primary?.state === 'applied';
-  // The primary made the socket, so the worker's own opt-out or wildcard
-  // opt-in cannot be honoured: say so rather than ignore it.
-  const conflict = config.loopbackFastPath === false ? applied
-    : config.loopbackFastPath === true && address === '0.0.0.0' && !applied;
-  if (conflict) {
-    const handle = server._handle!;
-    server._handle = null;
-    handle.close();
-    setStatus(server, skipped('cluster'));
-    process.nextTick(() => server.emit('error', clusterOptionError(config.loopbackFastPath!, applied)));
-    return;
-  }
-  if (applied && refuseOptions(server, config)) {
-    const handle = server._handle!;
-    server._handle = null;
-    handle.close();
-    return;
-  }
-  setStatus(server, config.loopbackFastPath === false && !applied ? skipped('opted-out')
-    : primary && primary.state !== 'skipped' ? Object.freeze({ ...primary, via: 'cluster-primary' }) : skipped('cluster'));
-  const handle = server._handle!;
-  listen();
-  if (applied && server._handle === handle) watchAccepts(server, handle, config);
-}
-
-/**
- * A server handle holding our socket, ioctl applied, bound as Node's
- * createServerHandle would bind it. Without a handle, the caller falls back
- * to Node's own path (which also reports any bind error exactly as usual).
- */
-function makeServerHandle(decision: Extract<Decision, { action: 'attempt' }>, address: string, port: number,
-  flags: number): { handle?: TcpHandle; status: FastPathStatus } {
-  const family = decision.family;
-  const TCP = tcpClass();
-  if (typeof TCP === 'number') return { status: failed(TCP) };
-  const made = makeSocket(decision, false);
-  if (made.sock < 0) return { status: made.status };
-  const handle = new TCP(TCP_SERVER);
-  let err = handle.open(made.sock);
-  if (err !== 0) {
-    closeSocket(made.sock); // open() failed, so the socket is still ours
-    handle.close();
-    return { status: failed(err) };
-  }
-  // From here on the handle owns the socket.
-  err = family === 6
-    ? handle.bind6(address, port, (flags ?? 0) | UV_TCP_IPV6ONLY)
-    : handle.bind(address, port, flags);
-  if (err !== 0) {
-    handle.close();
-    return { status: failed(err) };
-  }
-  return { handle, status: made.status };
+function onPrimaryHandle(a: Arming, cb: Callback, query: unknown): Callback {
+  const server = a.server!;
+  const q = query as { address?: string | null; port?: number; addressType?: number } | null;
+  const key = q ? [q.address ?? null, Number(q.port), Number(q.addressType)] as const : null;
+  const listeningId = server._listeningId;
+  return function (this: unknown, err: unknown, handle: unknown, ...rest: unknown[]) {
+    a.pending--;
+    const primaryHandle = handle as TcpHandle | null;
+    // Errors, and a listen() superseded meanwhile (Node closes the handle), stay Node's.
+    if (err || !primaryHandle || server._listeningId !== listeningId) return cb.call(this, err, handle, ...rest);
+    const primary = key ? fromPrimary(key[0], key[1], key[2]) : undefined;
+    const applied = primary?.state === 'applied';
+    const config = a.config;
+    // The primary made the socket, so the worker's own opt-out or wildcard
+    // opt-in cannot be honoured: say so rather than ignore it.
+    const conflict = config.loopbackFastPath === false ? applied
+      : config.loopbackFastPath === true && key?.[0] === '0.0.0.0' && !applied;
+    if (conflict) {
+      primaryHandle.close();
+      setStatus(server, skipped('cluster'));
+      process.nextTick(() => server.emit('error', clusterOptionError(config.loopbackFastPath!, applied)));
+      return undefined;
+    }
+    if (applied && config.unsupportedOptions === 'throw' && (server.noDelay || server.keepAlive)) {
+      primaryHandle.close();
+      refuseOptions(a, server);
+      const refused = a.refused!;
+      process.nextTick(() => server.emit('error', refused));
+      return undefined;
+    }
+    setStatus(server, config.loopbackFastPath === false && !applied ? skipped('opted-out')
+      : primary && primary.state !== 'skipped' ? Object.freeze({ ...primary, via: 'cluster-primary' }) : skipped('cluster'));
+    const result = cb.call(this, err, handle, ...rest);
+    if (applied && server._handle === primaryHandle) watchAccepts(server, primaryHandle, config);
+    return result;
+  };
 }
 
 export type CreateServerHandle = (address: string | null, port: number, addressType: number,
@@ -170,25 +355,24 @@ export type CreateServerHandle = (address: string | null, port: number, addressT
  */
 export function createServerHandleWithFastPath(original: CreateServerHandle, address: string | null, port: number,
   addressType: number, fd: number | undefined, flags: number): TcpHandle | number {
-  const fallback = () => original(address, port, addressType, fd, flags);
-  if (currentPlatform() !== 'win32' || (typeof fd === 'number' && fd >= 0) || addressType === -1) return fallback();
-  const decision = decide('server', address, NO_OPTIONS, currentEnv());
-  if (decision.action === 'skip') {
-    announceToWorkers(address, port, addressType, skipped(decision.reason));
-    return fallback();
+  const make = () => original(address, port, addressType, fd, flags);
+  if (currentPlatform() !== 'win32' || (typeof fd === 'number' && fd >= 0) || addressType === -1) return make();
+  const TCP = bindGuardsReady();
+  if (typeof TCP === 'number') {
+    countStatus(failed(TCP));
+    return make();
   }
-  const made = makeServerHandle(decision, address!, port, flags);
-  announceToWorkers(address, port, addressType, made.status);
-  if (!made.handle) {
-    countStatus(made.status);
-    return fallback();
+  const a: Arming = { config: NO_OPTIONS, key: [address, port, addressType], pending: 0 };
+  const handle = armed(a, make);
+  if (a.attempted) {
+    if (typeof handle === 'number') countStatus(a.status!);
+    else setStatus(handle, a.status!);
   }
-  setStatus(made.handle, made.status);
-  return made.handle;
+  return handle;
 }
 
 /** Accepted handles of a fast-path listener are guarded; they report the listener's state. */
-function watchAccepts(server: HookedServer, handle: TcpHandle, config: FastnetOptions): void {
+export function watchAccepts(server: NetServer, handle: TcpHandle, config: FastnetOptions): void {
   const onconnection = handle.onconnection!;
   const mode = config.unsupportedOptions ?? 'ignore';
   if (mode === 'throw') markThrowMode(server);

@@ -11,7 +11,7 @@ const path = require('node:path');
 const sinon = require('sinon');
 const {
   fastnet, net, testing, twin, onWindows, REAL_IOCTL, appliedBinding, realBinding, simulateWindows,
-  once, echoServer, close,
+  once, echoServer, close, roundTrip, errorShape,
 } = require('./support/helpers');
 
 const root = path.join(__dirname, '..');
@@ -150,34 +150,42 @@ describe('correctness: failures after our socket exists leave nothing behind', (
   beforeEach(() => { sandbox = sinon.createSandbox(); });
   afterEach(() => sandbox.restore());
 
-  it('server: open() fails: our socket is closed, the new handle too, and Node listens on its own', async () => {
+  it("server: open() fails: our socket is closed, and Node binds and listens on its own handle as net", async () => {
     const closeSocket = sinon.spy(() => 0);
     testing.setBinding({ createSocket: () => 987654, enableLoopbackFastPath: () => 0, closeSocket });
     const open = sandbox.spy(TCP.prototype, 'open');
-    const closeHandle = sandbox.spy(TCP.prototype, 'close');
-    const server = fastnet.createServer().listen(0, '127.0.0.1');
+    const server = fastnet.createServer((s) => s.pipe(s)).listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const failed = open.getCalls().find((c) => c.returnValue !== 0);
-    assert.ok(failed, 'open() was refused');
-    assert.ok(closeHandle.getCalls().some((c) => c.thisValue === failed.thisValue), 'the handle that could not open was closed');
-    assert.notEqual(server._handle, failed.thisValue);
+    const refused = open.getCalls().find((c) => c.returnValue !== 0);
+    assert.ok(refused, 'open() was refused');
+    assert.equal(server._handle, refused.thisValue, "Node's own handle, which then got Node's own socket");
     assert.deepEqual(closeSocket.args, [[987654]]);
     assert.equal(fastnet.fastPathStatus(server).state, 'failed');
+    const { data } = await roundTrip(net, { port: server.address().port, host: '127.0.0.1' });
+    assert.equal(data.toString(), 'ping');
     await close(server);
   });
 
-  it('server: bind fails after open(): the handle (and with it our socket) is closed, Node listens on its own', async () => {
+  it("server: Node's bind fails on the handle holding our socket: net's error, the handle (and our socket) closed, status failed", async () => {
     const [uvEaddrinuse] = [...require('node:util').getSystemErrorMap()].find(([, [name]]) => name === 'EADDRINUSE');
     const closeHandle = sandbox.spy(TCP.prototype, 'close');
-    const bind = sandbox.stub(TCP.prototype, 'bind').callThrough();
-    bind.onFirstCall().returns(uvEaddrinuse); // ours: fastnet binds before Node would
-    const server = fastnet.createServer().listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const ours = bind.getCall(0).thisValue;
-    assert.ok(closeHandle.getCalls().some((c) => c.thisValue === ours), 'the handle holding our socket was closed');
-    assert.notEqual(server._handle, ours);
-    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'failed', code: 'EADDRINUSE', errno: uvEaddrinuse });
-    await close(server);
+    const open = sandbox.spy(TCP.prototype, 'open');
+    // Behind fastnet's bind guard: the bind Node makes, on whichever socket the handle holds.
+    const bind = sandbox.stub(testing.bindMethods(), 'bind').returns(uvEaddrinuse);
+    const run = (impl) => new Promise((resolve) => {
+      const server = impl.createServer().listen(0, '127.0.0.1');
+      server.on('listening', () => resolve({ listening: true }));
+      server.on('error', (err) => resolve({ error: errorShape(err), server }));
+    });
+    const plain = await run(net);
+    const ours = await run(fastnet);
+    assert.deepEqual(ours.error, plain.error);
+    const opened = open.getCalls().find((c) => c.returnValue === 0);
+    assert.ok(opened, 'our socket went into the handle');
+    assert.ok(bind.getCalls().some((c) => c.thisValue === opened.thisValue), "Node's bind ran on that handle");
+    assert.ok(closeHandle.getCalls().some((c) => c.thisValue === opened.thisValue), 'Node closed it, and our socket with it');
+    assert.equal(ours.server._handle, null);
+    assert.deepEqual(fastnet.fastPathStatus(ours.server), { state: 'failed', code: 'EADDRINUSE', errno: uvEaddrinuse });
   });
 
   it('client, IPv6: the native [::]:0 bind fails: nothing of ours enters the handle, no guard, Node connects as net', async () => {
@@ -287,19 +295,8 @@ describe('correctness: diagnostics channels see what they see with net', () => {
   }
 });
 
-describe('correctness: the server seam (_listen2)', () => {
-  const { listenSeam } = require('../dist/hooks.js');
-
-  it('this Node has the seam, and fastnet uses it', () => {
-    assert.equal(testing.seam, 'ok');
-    assert.equal(listenSeam(net.Server.prototype._listen2), 'ok');
-  });
-
-  it('tells a deprecated or missing seam apart', () => {
-    const util = require('node:util');
-    assert.equal(listenSeam(util.deprecate(function setupListenHandle() {}, 'x', 'DEP0208')), 'deprecated');
-    assert.equal(listenSeam(undefined), 'missing');
-  });
+describe('correctness: the server path needs no _listen2 (Node 27 deprecates it: DEP0208)', () => {
+  const dep0208 = path.join(root, 'test', 'support', 'dep0208.js');
 
   /** Run a script in a child node, simulated Windows (ioctl applied); returns [parsed JSON line, stderr]. */
   function child(script, flags = []) {
@@ -311,72 +308,87 @@ describe('correctness: the server seam (_listen2)', () => {
     return [JSON.parse(r.stdout.trim().split('\n').at(-1)), r.stderr];
   }
 
+  // One listener and one client per host, in both modes; every status seen, and every warning.
   const exchange = `
     const warnings = [];
     process.on('warning', (w) => warnings.push(w.code || w.name));
-    async function run(impl) {
-      const server = impl.createServer((s) => s.end('x'));
-      await new Promise((r) => server.listen(0, '127.0.0.1', r));
-      const s = impl.connect(server.address().port, '127.0.0.1');
-      s.resume();
+    const descriptor = () => Object.getOwnPropertyDescriptor(require('node:net').Server.prototype, '_listen2');
+    const listen2 = descriptor();
+    async function run(impl, host, connectTo = host) {
+      let accepted;
+      const server = impl.createServer((s) => { accepted = fastnet.fastPathStatus(s); s.end('x'); });
+      await new Promise((r) => (host === undefined ? server.listen(0, r) : server.listen(0, host, r)));
+      const s = impl.connect(server.address().port, connectTo);
+      let data = '';
+      s.on('data', (d) => { data += d; });
       await new Promise((r) => s.on('close', r));
-      const out = { server: fastnet.fastPathStatus(server), client: fastnet.fastPathStatus(s) };
+      const out = { server: fastnet.fastPathStatus(server), client: fastnet.fastPathStatus(s), accepted, data };
       await new Promise((r) => server.close(r));
       return out;
+    }
+    async function both(host, connectTo) {
+      const explicit = await run(fastnet, host, connectTo);
+      fastnet.patch();
+      const transparent = await run(require('node:net'), host, connectTo);
+      fastnet.unpatch();
+      return { explicit, transparent };
+    }
+    async function main() {
+      const out = {
+        v4: await both('127.0.0.1'), v6: await both('::1'), named: await both('localhost'),
+        unspecified: await both(undefined, '127.0.0.1'),
+      };
+      await new Promise((r) => setImmediate(r));
+      out.untouched = JSON.stringify(descriptor()) === JSON.stringify(listen2);
+      out.warnings = warnings;
+      console.log(JSON.stringify(out));
     }`;
 
-  for (const flags of [[], ['--pending-deprecation']]) {
-    it(`no warning of fastnet's making during listen/connect${flags.length ? ' under --pending-deprecation' : ''}, both modes`, () => {
-      const [r, stderr] = child(`
-        const fastnet = require('./dist/index.js');
-        require('./test/support/simulate.js');
-        ${exchange}
-        (async () => {
-          const explicit = await run(fastnet);
-          fastnet.patch();
-          const transparent = await run(require('node:net'));
-          await new Promise((r) => setImmediate(r));
-          console.log(JSON.stringify({ explicit, transparent, warnings }));
-        })();`, flags);
-      assert.deepEqual(r.warnings, [], stderr);
-      for (const mode of [r.explicit, r.transparent]) {
-        assert.deepEqual(mode.server, { state: 'applied' });
-        assert.deepEqual(mode.client, { state: 'applied' });
-      }
-    });
+  const APPLIED = { state: 'applied' };
+  const INHERITED = { state: 'applied', inherited: true };
+
+  for (const emulated of [false, true]) {
+    for (const flags of [[], ['--pending-deprecation'], ['--throw-deprecation']]) {
+      const title = `${emulated ? "with Node main's DEP0208 emulated" : 'as this Node is'}${flags.length ? `, ${flags[0]}` : ''}: ` +
+        'loopback servers and clients attempt the fast path in both modes, data intact, _listen2 untouched, no warning';
+      it(title, () => {
+        const [r, stderr] = child(`
+          const fastnet = require('./dist/index.js');
+          require('./test/support/simulate.js');
+          ${exchange}
+          main();`, [...(emulated ? ['-r', dep0208] : []), ...flags]);
+        assert.deepEqual(r.warnings, [], stderr);
+        assert.equal(r.untouched, true, 'Server.prototype._listen2 is neither read into a wrapper nor replaced');
+        for (const host of ['v4', 'v6', 'named']) {
+          for (const mode of ['explicit', 'transparent']) {
+            const seen = r[host][mode];
+            assert.deepEqual(seen, { server: APPLIED, client: APPLIED, accepted: INHERITED, data: 'x' }, `${host}, ${mode}`);
+          }
+        }
+        for (const mode of ['explicit', 'transparent']) {
+          // listen(port): Node binds '::' (dual-stack) first: never attempted, as before.
+          assert.deepEqual(r.unspecified[mode].server, { state: 'skipped', reason: 'dual-stack' }, mode);
+          assert.equal(r.unspecified[mode].data, 'x');
+        }
+      });
+    }
   }
 
-  it('a Node whose _listen2 is deprecated (as on Node main): fastnet leaves it alone, both ends say why, no warning', () => {
-    const [r, stderr] = child(`
-      // Node main: _listen2 is a deprecated alias (DEP0208) that warns when overridden or
-      // called by user code. Stand in for it on this Node: a function that is not
-      // setupListenHandle itself, which this Node's listen() still calls.
+  it('the emulation itself warns as Node main does: a call from outside node:net, or an override', () => {
+    const [r] = child(`
       const net = require('node:net');
-      const setupListenHandle = net.Server.prototype._listen2;
-      net.Server.prototype._listen2 = function (...args) { return setupListenHandle.apply(this, args); };
-      Object.defineProperty(net.Server.prototype._listen2, 'name', { value: 'deprecated' });
-      const seen = net.Server.prototype._listen2;
-      const fastnet = require('./dist/index.js');
-      require('./test/support/simulate.js');
-      ${exchange}
-      (async () => {
-        const before = fastnet.fastPathStats();
-        const explicit = await run(fastnet);
-        fastnet.patch();
-        const untouched = net.Server.prototype._listen2 === seen && fastnet.Server.prototype._listen2 === seen;
-        const transparent = await run(net);
-        const after = fastnet.fastPathStats();
-        await new Promise((r) => setImmediate(r));
-        console.log(JSON.stringify({ explicit, transparent, untouched, skipped: after.skipped - before.skipped,
-          seam: fastnet[Symbol.for('fastnet.testing')].seam, warnings }));
-      })();`);
-    assert.equal(r.seam, 'deprecated');
-    assert.equal(r.untouched, true);
-    assert.deepEqual(r.warnings, [], stderr);
-    for (const mode of [r.explicit, r.transparent]) {
-      assert.deepEqual(mode.server, { state: 'skipped', reason: 'no-listen-hook' });
-      assert.deepEqual(mode.client, { state: 'skipped', reason: 'no-listen-hook' });
-    }
-    assert.equal(r.skipped, 4, 'two servers and two clients, counted');
+      const warnings = [];
+      process.on('warning', (w) => warnings.push(w.code));
+      const s = net.createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const quiet = warnings.length;
+        s.close(() => {
+          const t = net.createServer();
+          t._listen2(null, 0, 4, 511, undefined, 0);
+          t.on('listening', () => { t.close(); setImmediate(() => console.log(JSON.stringify({ quiet, warnings }))); });
+        });
+      });`, ['-r', dep0208]);
+    assert.equal(r.quiet, 0);
+    assert.deepEqual(r.warnings, ['DEP0208']);
   });
 });

@@ -22,17 +22,19 @@ describe('register: patch() / unpatch()', () => {
   afterEach(() => fastnet.unpatch());
 
   it('patches net in place, once, and unpatch() restores the originals exactly', () => {
-    const before = [net.Server.prototype._listen2, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
+    const before = [net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
       net.Socket.prototype.setKeepAlive, net._createServerHandle];
+    const listen2 = Object.getOwnPropertyDescriptor(net.Server.prototype, '_listen2');
     assert.equal(fastnet.patch(), true);
     assert.equal(fastnet.isPatched(), true);
-    assert.notEqual(net.Server.prototype._listen2, before[0]);
+    assert.notEqual(net.Server.prototype.listen, before[0]);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(net.Server.prototype, '_listen2'), listen2, '_listen2 is not touched');
     assert.notEqual(net._createServerHandle, before[4]);
     const patched = net.Socket.prototype.connect;
     assert.equal(fastnet.patch(), false); // idempotent
     assert.equal(net.Socket.prototype.connect, patched);
     assert.equal(fastnet.unpatch(), true);
-    assert.deepEqual([net.Server.prototype._listen2, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
+    assert.deepEqual([net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
       net.Socket.prototype.setKeepAlive, net._createServerHandle], before);
     assert.equal(fastnet.unpatch(), false);
   });

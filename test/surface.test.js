@@ -46,7 +46,8 @@ describe('surface', () => {
 
   it('leaves node:net and its prototypes untouched', async () => {
     const before = {
-      listen2: net.Server.prototype._listen2,
+      listen: net.Server.prototype.listen,
+      listen2: Object.getOwnPropertyDescriptor(net.Server.prototype, '_listen2'),
       connect: net.Socket.prototype.connect,
       setNoDelay: net.Socket.prototype.setNoDelay,
       setKeepAlive: net.Socket.prototype.setKeepAlive,
@@ -56,7 +57,8 @@ describe('surface', () => {
     const server = await echoServer(fastnet, '127.0.0.1');
     await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
     await close(server);
-    assert.equal(net.Server.prototype._listen2, before.listen2);
+    assert.equal(net.Server.prototype.listen, before.listen);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(net.Server.prototype, '_listen2'), before.listen2);
     assert.equal(net.Socket.prototype.connect, before.connect);
     assert.equal(net.Socket.prototype.setNoDelay, before.setNoDelay);
     assert.equal(net.Socket.prototype.setKeepAlive, before.setKeepAlive);
