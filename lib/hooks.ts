@@ -73,12 +73,41 @@ function setNoDelay(this: net.Socket, enable?: boolean): unknown {
 }
 
 function setKeepAlive(this: net.Socket, ...args: unknown[]): unknown {
-  if (currentPlatform() === 'win32') checkOptionCall(this, 'setKeepAlive', Boolean(args[0]));
+  if (currentPlatform() === 'win32') checkOptionCall(this, 'setKeepAlive', keepAliveEnabled(args[0]));
   return originals.setKeepAlive.apply(this, args);
 }
 
+/**
+ * `enable` as this Node reads it. Node 24 and 26 also take an options object
+ * (`{ enable, initialDelay, interval, count }`); older ones read any object as
+ * true. Which of the two this Node does is asked of Node's own method, once.
+ */
+function keepAliveEnabled(first: unknown): boolean {
+  if (first !== null && typeof first === 'object' && readsKeepAliveOptions()) {
+    return Boolean((first as { enable?: unknown }).enable);
+  }
+  return Boolean(first);
+}
+
+let keepAliveOptions: boolean | undefined;
+function readsKeepAliveOptions(): boolean {
+  if (keepAliveOptions === undefined) {
+    // A socket-shaped object with no handle: Node only records what it was asked.
+    const probe: Record<string | symbol, unknown> = { _handle: null };
+    try {
+      originals.setKeepAlive.call(probe, { enable: false });
+    } catch { /* then it reads no options object */ }
+    const recorded = Object.getOwnPropertySymbols(probe).find((sym) => sym.description === 'kSetKeepAlive');
+    keepAliveOptions = recorded !== undefined && probe[recorded] === false;
+  }
+  return keepAliveOptions;
+}
+
 function setTypeOfService(this: net.Socket, ...args: unknown[]): unknown {
-  if (currentPlatform() === 'win32') checkOptionCall(this, 'setTypeOfService', Boolean(args[0]));
+  // A value Node refuses (not an integer from 0 to 255) gets Node's own error, not ours.
+  const tos = args[0];
+  const valid = typeof tos === 'number' && Number.isInteger(tos) && tos >= 0 && tos <= 255;
+  if (currentPlatform() === 'win32' && valid) checkOptionCall(this, 'setTypeOfService', tos !== 0);
   return originals.setTypeOfService!.apply(this, args);
 }
 

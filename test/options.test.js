@@ -179,3 +179,92 @@ describe('options: untouched where the fast path is not in use', () => {
     }
   });
 });
+
+describe("options: setKeepAlive and setTypeOfService, read as this Node reads them (Node 24/26's options form too)", () => {
+  simulateWindows(appliedBinding);
+  let sandbox;
+  let server;
+  beforeEach(async () => {
+    sandbox = sinon.createSandbox();
+    server = await echoServer(net, '127.0.0.1');
+  });
+  afterEach(async () => {
+    sandbox.restore();
+    await close(server);
+  });
+
+  const FORMS = [
+    [false], [true], [true, 1000], [false, 1000, 2000, 3], [true, 1000, 2000, 3],
+    [{ enable: false }], [{ enable: true, initialDelay: 1000, interval: 2000, count: 3 }], [{}], [],
+  ];
+
+  /** What Node itself records for a call: whether keepalive is asked for. */
+  function nodeWants(args) {
+    const plain = new net.Socket();
+    plain.setKeepAlive(...args);
+    const sym = Object.getOwnPropertySymbols(plain).find((s) => s.description === 'kSetKeepAlive');
+    plain.destroy();
+    return plain[sym] === true;
+  }
+
+  function threw(fn) {
+    try {
+      fn();
+      return null;
+    } catch (err) {
+      return { name: err.name, code: err.code, message: err.message };
+    }
+  }
+
+  async function end(socket) {
+    socket.end();
+    socket.resume();
+    await once(socket, 'close');
+  }
+
+  for (const args of FORMS) {
+    it(`setKeepAlive(${args.map((a) => JSON.stringify(a)).join(', ')}): refused in 'throw' mode exactly when Node would enable keepalive; never reaches a fast-path socket`, async () => {
+      const wanted = nodeWants(args);
+      const spies = watchHandles(sandbox);
+      const strict = await connectAndWait({ port: server.address().port, host: '127.0.0.1', unsupportedOptions: 'throw' });
+      const err = threw(() => strict.setKeepAlive(...args));
+      assert.equal(err?.code, wanted ? 'ERR_FASTNET_UNSUPPORTED_OPTION' : undefined, JSON.stringify(err));
+      await end(strict);
+      const lenient = await connectAndWait({ port: server.address().port, host: '127.0.0.1' });
+      lenient.setKeepAlive(...args);
+      assert.deepEqual(enablingCalls(spies.setKeepAlive, lenient._handle), []);
+      assert.deepEqual(fastnet.fastPathStatus(lenient).ignoredOptions, wanted ? ['keepAlive'] : undefined);
+      await end(lenient);
+    });
+  }
+
+  it('on a socket not on the fast path, the handle gets every argument, as from net, for every form', async () => {
+    const spies = watchHandles(sandbox);
+    const seen = async (socket) => {
+      await once(socket, 'connect');
+      const handle = socket._handle;
+      for (const args of FORMS) socket.setKeepAlive(...args);
+      const calls = spies.setKeepAlive.getCalls().filter((c) => c.thisValue === handle).map((c) => c.args);
+      await end(socket);
+      return calls;
+    };
+    const plain = await seen(net.connect(server.address().port, '127.0.0.1'));
+    const optedOut = await seen(fastnet.connect({ port: server.address().port, host: '127.0.0.1', loopbackFastPath: false }));
+    assert.ok(plain.length > 0);
+    assert.deepEqual(optedOut, plain);
+  });
+
+  it("setTypeOfService: 0 is never refused, a TOS is refused in 'throw' mode, and a value Node rejects gets Node's own error", async function () {
+    if (typeof net.Socket.prototype.setTypeOfService !== 'function') this.skip();
+    const plain = net.connect(server.address().port, '127.0.0.1');
+    await once(plain, 'connect');
+    const strict = await connectAndWait({ port: server.address().port, host: '127.0.0.1', unsupportedOptions: 'throw' });
+    for (const bad of ['x', -1, 256, 1.5, NaN]) {
+      assert.deepEqual(threw(() => strict.setTypeOfService(bad)), threw(() => plain.setTypeOfService(bad)), String(bad));
+    }
+    assert.equal(threw(() => strict.setTypeOfService(0)), null);
+    assert.equal(threw(() => strict.setTypeOfService(0x10))?.code, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+    await end(strict);
+    await end(plain);
+  });
+});
