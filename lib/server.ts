@@ -173,7 +173,7 @@ function decided(a: Arming, status: FastPathStatus, attempted = false): void {
   a.status = status;
   a.attempted = attempted;
   if (a.server) setStatus(a.server, status);
-  announceToWorkers(a.key![0], a.key![1], a.key![2], status);
+  if (a.key) announceToWorkers(a.key[0], a.key[1], a.key[2], status);
 }
 
 /**
