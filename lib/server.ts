@@ -188,7 +188,7 @@ export function createServerHandleWithFastPath(original: CreateServerHandle, add
 }
 
 /** Accepted handles of a fast-path listener are guarded; they report the listener's state. */
-function watchAccepts(server: HookedServer, handle: TcpHandle, config: FastnetOptions): void {
+export function watchAccepts(server: HookedServer, handle: TcpHandle, config: FastnetOptions): void {
   const onconnection = handle.onconnection!;
   const mode = config.unsupportedOptions ?? 'ignore';
   if (mode === 'throw') markThrowMode(server);
