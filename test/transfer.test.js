@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { MessageChannel, Worker } = require('node:worker_threads');
 const {
-  fastnet, net, testing, appliedBinding, simulateWindows, once, close, errorShape, tcpHandles,
+  fastnet, net, appliedBinding, simulateWindows, once, close, errorShape, tcpHandles, pipePath,
 } = require('./support/helpers');
 
 const root = path.join(__dirname, '..');
@@ -128,8 +128,7 @@ describe('transfer: errors and data are net\'s (MessageChannel, same thread)', (
     ['a server that never listened', (impl) => impl.createServer()],
     ['a server closed after listening', async (impl) => { const s = await listening(impl); await close(s); return s; }],
     ['a server on a pipe', async (impl) => {
-      const p = path.join(require('node:os').tmpdir(), `fastnet-transfer-${process.pid}-${impl === net ? 'net' : 'fastnet'}.sock`);
-      const s = impl.createServer().listen(p);
+      const s = impl.createServer().listen(pipePath(`fastnet-transfer-${impl === net ? 'net' : 'fastnet'}`));
       await once(s, 'listening');
       return s;
     }],
