@@ -21,6 +21,7 @@ import { bindGuardsReady, bindMethods, configureServer, initServer } from './ser
 import { configureClient, initClient } from './socket.js';
 import { patch, unpatch, isPatched } from './register.js';
 import { getStatus, snapshot, stats, type FastPathStats, type FastPathStatus } from './status.js';
+import { installTransfer } from './transfer.js';
 
 export * from 'node:net';
 export { SUPPORTED_SOCKET_OPTIONS };
@@ -116,6 +117,9 @@ const connectPublishes = !Function.prototype.toString.call(originals.connect).in
 
 // A cluster worker hears from its primary what was done for shared listeners.
 listenToPrimary();
+
+// A server or socket moved to a worker thread keeps its record there, where Node can move them (lib/transfer.ts).
+installTransfer();
 
 /** Like `net.createServer()`, returning a fastnet `Server`. */
 export function createServer(connectionListener?: (socket: net.Socket) => void): Server;

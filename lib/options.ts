@@ -101,13 +101,23 @@ export function markThrowMode(target: object): void {
   (target as Record<symbol, boolean>)[kThrow] = true;
 }
 
+/** The mode markThrowMode() recorded for a socket or listener. */
+export function modeOf(target: object): UnsupportedOptionsMode {
+  return (target as Record<symbol, boolean | undefined>)[kThrow] ? 'throw' : 'ignore';
+}
+
 function guardFor(handle: object): Guard | undefined {
   if (accepting !== undefined && accepting.handle === handle) return accepting.guard;
   const kept = fastHandles.get(handle);
   if (kept !== undefined) return kept;
   const socket = ownerOf(handle) as (NetSocket & { server?: object | null; [kThrow]?: boolean }) | undefined;
   if (socket === undefined) return undefined;
-  if (appliedOf(socket)) return { mode: socket[kThrow] ? 'throw' : 'ignore', record: socket, socket };
+  const own = getStatus(socket);
+  if (own?.state === 'applied') {
+    // An accepted socket moved from another thread has its listener's state
+    // as its own; like any accepted socket, it is not destroyed for an option.
+    return { mode: socket[kThrow] ? 'throw' : 'ignore', record: socket, socket: own.inherited ? undefined : socket };
+  }
   const listener = socket.server;
   if (listener && appliedOf(listener)) {
     return { mode: (listener as { [kThrow]?: boolean })[kThrow] ? 'throw' : 'ignore', record: socket };

@@ -4,5 +4,8 @@
  * inherit it through process.execArgv (or NODE_OPTIONS).
  */
 import { patch } from './register.js';
+import { installTransfer } from './transfer.js';
 
 patch();
+// Servers and sockets moved between threads keep their records (lib/transfer.ts).
+installTransfer();

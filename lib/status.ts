@@ -2,7 +2,8 @@
  * What happened to each socket and server: one record per object, process-wide
  * counters, a diagnostics channel and NODE_DEBUG=fastnet lines. Accepted
  * sockets keep no record of their own: their state is derived from their
- * listener when it is asked for.
+ * listener when it is asked for (unless one was moved here from another
+ * thread, without its listener: then it brings its record along).
  */
 import * as dc from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
@@ -61,14 +62,43 @@ export function skipped(reason: SkipReason): FastPathStatus {
   return s;
 }
 
+// A server or socket moved here from another thread (lib/transfer.ts), while
+// Node sets it up on this thread: fastnet's hooks see only a handle from
+// elsewhere and would record that. Its record comes with it instead.
+let carrying: object | undefined;
+
 /** Record the outcome for a socket, server or handle, count it and publish it. */
 export function setStatus(target: object, status: FastPathStatus): void {
+  if (target === carrying) return;
   (target as Recorded)[kStatus] = status;
   if (status.state !== 'pending') counters[status.state]++;
   if (debug.enabled) {
     debug('%s: %s%s', target.constructor?.name ?? 'object', status.state,
       'reason' in status ? ` (${status.reason})` : 'code' in status ? ` (${status.code})` : '');
   }
+  if (statusChannel.hasSubscribers) statusChannel.publish({ target, status: snapshot(target, status) });
+}
+
+/** Run `setup` (Node's own set-up of a moved object) without recording decisions for `target`. */
+export function withoutDecisions<T>(target: object, setup: () => T): T {
+  const previous = carrying;
+  carrying = target;
+  try {
+    return setup();
+  } finally {
+    carrying = previous;
+  }
+}
+
+/**
+ * Give an object moved here from another thread the record it had there,
+ * with the options withheld from it there. Published, but not counted: the
+ * thread that made the decision counted it.
+ */
+export function restoreStatus(target: object, status: FastPathStatus, ignoredOptions: readonly string[]): void {
+  (target as Recorded)[kStatus] = status;
+  if (ignoredOptions.length > 0) ignored.set(target, new Set(ignoredOptions));
+  if (debug.enabled) debug('%s: %s, carried over from another thread', target.constructor?.name ?? 'object', status.state);
   if (statusChannel.hasSubscribers) statusChannel.publish({ target, status: snapshot(target, status) });
 }
 
