@@ -182,22 +182,32 @@ export function bindingReport(): { loaded: boolean; path?: string; kind?: string
  * Node's TCP handle class, which can adopt a socket made elsewhere
  * (`handle.open(socket)`). In order:
  *  - `from`, a handle Node itself just created with `new TCP(...)`;
- *  - `process.binding('tcp_wrap')`, unless that would print a deprecation
- *    warning (DEP0111: under --pending-deprecation Node wraps process.binding
- *    in util.deprecate) or is refused (--permission);
- *  - otherwise a handle made by Node's own createServerHandle (bound to
- *    127.0.0.1, port 0) and closed at once: async_hooks see that one.
+ *  - `process.binding('tcp_wrap')`. Under --pending-deprecation Node wraps
+ *    process.binding in a deprecation (DEP0111) that checks
+ *    `process.noDeprecation` on each call, before it warns or marks itself
+ *    as warned: fastnet asks with that set, so it warns nobody (nor throws
+ *    under --throw-deprecation), and the app's own first call still warns;
+ *  - where that is refused (--permission), a handle made by Node's own
+ *    createServerHandle (bound to 127.0.0.1, port 0) and closed at once:
+ *    async_hooks see that one.
  * Returns a (negative) libuv error code if even that fails, such as EMFILE.
  */
 export function tcpClass(from?: object): TcpClass | number {
   if (TCP) return TCP;
   if (from) return TCP = from.constructor as TcpClass;
-  const binding = (process as unknown as { binding?: ((name: string) => { TCP?: TcpClass }) & { name: string } }).binding;
-  if (typeof binding === 'function' && binding.name === 'binding') {
+  const binding = (process as unknown as { binding?: (name: string) => { TCP?: TcpClass } }).binding;
+  if (typeof binding === 'function') {
+    const p = process as unknown as { noDeprecation?: boolean };
+    const own = Object.prototype.hasOwnProperty.call(p, 'noDeprecation');
+    const was = p.noDeprecation;
+    p.noDeprecation = true;
     try {
-      const cls = binding('tcp_wrap').TCP;
+      const cls = binding.call(process, 'tcp_wrap').TCP;
       if (typeof cls === 'function') return TCP = cls;
-    } catch { /* refused, as under --permission */ }
+    } catch { /* refused, as under --permission */ } finally {
+      if (own) p.noDeprecation = was;
+      else delete p.noDeprecation;
+    }
   }
   const record = (net as unknown as Record<symbol, { originals: { createServerHandle: CreateServerHandle } } | undefined>)[
     Symbol.for('fastnet.patch')];

@@ -82,6 +82,11 @@ interface Arming {
   lookedUp?: boolean;
   /** Callbacks of Node's (lookup, primary's handle) that listen() still waits for. */
   pending: number;
+  /** Whether Node's listen() went on through a lookup or the primary (then it binds later, or not here). */
+  carried?: boolean;
+  /** The server's `_listeningId` for this listen() (Node adds one per call; close() too). */
+  listeningId?: number;
+  settled?: boolean;
 }
 
 let arming: Arming | undefined;
@@ -201,20 +206,74 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
     setStatus(s, failed(TCP));
     return original.apply(server, args);
   }
-  const a: Arming = { server: s, config: s[kConfig] ?? NO_OPTIONS, key: null, pending: 0 };
-  const result = withCarriers(a, () => original.apply(server, args));
+  // Node's listen() counts each call in _listeningId; a later listen() or close() supersedes this one.
+  const a: Arming = { server: s, config: s[kConfig] ?? NO_OPTIONS, key: null, pending: 0, listeningId: (s._listeningId ?? 0) + 1 };
+  const undo: Undo = [];
+  // Node resolves any host with dns.lookup(host, ...) and binds from its callback.
+  const host = hostOf(args);
+  if (host !== undefined) carry(undo, dnsModule(), 'lookup', a, (callArgs) => callArgs[0] === host, (cb) => resolved(a, cb));
+  if (inClusterWorker()) carryToPrimary(undo, a);
+  const previous = arming;
+  arming = a;
+  let result: unknown;
+  try {
+    result = original.apply(server, args);
+  } finally {
+    arming = previous;
+    for (const f of undo) f();
+  }
   if (a.pending === 0) settle(a, TCP, args);
   return result;
 }
 
+/** The host Node's listen() will look up, if any (as Node reads its arguments). */
+function hostOf(args: unknown[]): string | undefined {
+  const options = normalizeArgs(args)[0] as { host?: unknown } | null | undefined;
+  const host = options !== null && typeof options === 'object' ? options.host : undefined;
+  return typeof host === 'string' && host !== '' ? host : undefined;
+}
+
+const normalizeArgs = (netModule() as unknown as { _normalizeArgs(args: unknown[]): unknown[] })._normalizeArgs;
+
+/** dns.lookup's callback, armed: Node binds from here, to the address it resolved. */
+function resolved(a: Arming, cb: Callback): Callback {
+  return function (this: unknown, ...cbArgs: unknown[]): unknown {
+    a.pending--;
+    // A failed lookup is emitted as Node's error, with nothing armed.
+    if (cbArgs[0]) return cb.apply(this, cbArgs);
+    a.lookedUp = true;
+    const undo: Undo = [];
+    if (inClusterWorker()) carryToPrimary(undo, a);
+    const previous = arming;
+    arming = a;
+    let result: unknown;
+    try {
+      result = cb.apply(this, cbArgs);
+    } finally {
+      arming = previous;
+      for (const f of undo) f();
+    }
+    if (a.pending === 0) settle(a, null, null);
+    return result;
+  };
+}
+
+/** In a cluster worker, Node's listen() asks the primary for the handle through cluster._getServer(server, query, cb). */
+function carryToPrimary(undo: Undo, a: Arming): void {
+  carry(undo, clusterModule(), '_getServer', a, (callArgs) => callArgs[0] === a.server,
+    (cb, callArgs) => onPrimaryHandle(a, cb, callArgs[1]));
+}
+
 /**
  * After Node's synchronous set-up of a listener (in listen() itself, or in
- * the lookup's or the primary's callback): guard accepted handles of a
+ * the lookup's or the primary's callback), once: guard accepted handles of a
  * fast-path listener, fail a refused one, and name the reason where Node
  * bound nothing of its own (a pipe, a handle or descriptor it was given).
  */
-function settle(a: Arming, TCP: TcpClass, args: unknown[] | null): void {
+function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
   const server = a.server!;
+  if (a.settled || server._listeningId !== a.listeningId) return;
+  a.settled = true;
   const handle = server._handle;
   if (a.refused) {
     // Before 'listening' (Node emits it on the next tick only while the handle is there).
@@ -227,70 +286,60 @@ function settle(a: Arming, TCP: TcpClass, args: unknown[] | null): void {
     return;
   }
   if (a.status === undefined) {
-    if (handle && args) setStatus(server, skipped(notBound(handle, TCP, args)));
+    // Node neither bound a socket nor went on to a lookup or the primary.
+    if (handle && TCP && args && !a.carried) setStatus(server, skipped(notBound(handle, TCP, args)));
     return;
   }
   if (handle && handle === a.handle && a.status.state === 'applied') watchAccepts(server, handle, a.config);
 }
 
-/** Why a listener Node set up without a bind of its own is not ours: `listen(handle)`, `{ fd }` or a pipe. */
+/** Why a listener Node set up without a bind of its own is not ours: a TCP handle it was given, `{ fd }`, or a pipe. */
 function notBound(handle: TcpHandle, TCP: TcpClass, args: unknown[]): SkipReason {
   if (!(handle instanceof TCP)) return 'pipe';
-  const given = args[0] as { fd?: unknown } | null | undefined;
-  return typeof given === 'object' && given !== null && typeof given.fd === 'number' ? 'fd' : 'external-handle';
+  // As Node reads listen()'s first argument.
+  const first = args[0] as { _handle?: unknown; handle?: unknown; fd?: unknown } | null | undefined;
+  const given = first !== null && typeof first === 'object' ? first._handle || first.handle || first : first;
+  if (given instanceof TCP) return 'external-handle';
+  const fd = given !== null && typeof given === 'object' ? (given as { fd?: unknown }).fd : undefined;
+  return typeof fd === 'number' && fd >= 0 ? 'fd' : 'external-handle';
 }
+
+type Undo = Array<() => void>;
+type Callback = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
- * Run `fn` (Node's listen, or its lookup callback) armed, and carry the arming
- * into the callbacks by which Node's listen() goes on asynchronously:
- * dns.lookup (any host) and, in a cluster worker, cluster._getServer (the
- * primary's handle). Each is wrapped for the one call Node makes
- * synchronously inside `fn`, and put back when `fn` returns.
+ * Wrap `target[name]` for the one call Node makes while `fn` runs (`isNodes`
+ * tells it from any other: a tracing subscriber's own lookup goes straight
+ * through), wrapping the callback it passes. Undone right after; a reference
+ * taken meanwhile keeps calling the original.
  */
-function withCarriers<T>(a: Arming, fn: () => T): T {
-  const undo: Array<() => void> = [];
-  carry(undo, dnsModule(), 'lookup', (cb) => function (this: unknown, ...cbArgs: unknown[]) {
-    a.pending--;
-    // A failed lookup is emitted as Node's error, with nothing armed.
-    if (cbArgs[0]) return cb.apply(this, cbArgs);
-    a.lookedUp = true;
-    const result = withCarriers(a, () => cb.apply(this, cbArgs));
-    if (a.pending === 0 && (a.status !== undefined || a.refused)) settle(a, tcpClass() as TcpClass, null);
-    return result;
-  }, a);
-  if (inClusterWorker()) {
-    carry(undo, clusterModule(), '_getServer', (cb, callArgs) => onPrimaryHandle(a, cb, callArgs[1]), a);
-  }
-  try {
-    return armed(a, fn);
-  } finally {
-    for (const f of undo) f();
-  }
-}
-
-/** Wrap `target[name]` for one call, wrapping the callback (its last argument) that call passes. */
-function carry(undo: Array<() => void>, target: Record<string, unknown>, name: string,
-  wrapCallback: (cb: Callback, callArgs: unknown[]) => Callback, a: Arming): void {
-  const original = target[name];
+function carry(undo: Undo, target: Record<string, unknown>, name: string, a: Arming,
+  isNodes: (callArgs: unknown[]) => boolean, wrapCallback: (cb: Callback, callArgs: unknown[]) => Callback): void {
+  const original = target[name] as Callback;
   if (typeof original !== 'function') return;
+  let done = false;
   const once = function (this: unknown, ...callArgs: unknown[]): unknown {
-    target[name] = original;
+    if (done || !isNodes(callArgs)) return original.apply(this, callArgs);
+    done = true;
+    if (target[name] === once) target[name] = original;
     const last = callArgs.length - 1;
     if (typeof callArgs[last] === 'function') {
       a.pending++;
+      a.carried = true;
       callArgs[last] = wrapCallback(callArgs[last] as Callback, callArgs);
     }
-    return (original as Callback).apply(this, callArgs);
+    return original.apply(this, callArgs);
   };
   try {
     target[name] = once;
   } catch {
     return; // read-only: that path goes unarmed, and stays Node's
   }
-  undo.push(() => { if (target[name] === once) target[name] = original; });
+  undo.push(() => {
+    done = true;
+    if (target[name] === once) target[name] = original;
+  });
 }
-
-type Callback = (this: unknown, ...args: unknown[]) => unknown;
 
 let dns: Record<string, unknown> | undefined;
 let cluster: Record<string, unknown> | undefined;
@@ -299,6 +348,9 @@ function dnsModule(): Record<string, unknown> {
 }
 function clusterModule(): Record<string, unknown> {
   return cluster ??= require('node:cluster') as Record<string, unknown>;
+}
+function netModule(): Record<string, unknown> {
+  return require('node:net') as Record<string, unknown>;
 }
 
 /**

@@ -392,3 +392,113 @@ describe('correctness: the server path needs no _listen2 (Node 27 deprecates it:
     assert.deepEqual(r.warnings, ['DEP0208']);
   });
 });
+
+describe('correctness: the server path around Node\'s own calls (found in review)', () => {
+  simulateWindows(appliedBinding);
+  const dns = require('node:dns');
+  let lookup;
+  beforeEach(() => { lookup = dns.lookup; });
+  afterEach(() => {
+    dns.lookup = lookup;
+    fastnet.unpatch();
+  });
+
+  /** An app's caching dns.lookup: a hit for `cached.test` answers synchronously, in this Node's callback form. */
+  function cachingLookup() {
+    const original = dns.lookup;
+    const answer = nodeMajor >= 22 ? [[{ address: '127.0.0.1', family: 4 }], 4] : ['127.0.0.1', 4];
+    dns.lookup = function cached(host, options, cb) {
+      if (typeof options === 'function') [cb, options] = [options, {}];
+      if (host === 'cached.test') return cb(null, ...answer);
+      return original.call(this, host, options, cb);
+    };
+    return dns.lookup;
+  }
+
+  it('a lookup that answers synchronously: one decision, accepted sockets counted once, as net listens', async () => {
+    const mine = cachingLookup();
+    const server = fastnet.createServer((s) => s.end());
+    server.listen(0, 'cached.test');
+    await once(server, 'listening');
+    assert.equal(dns.lookup, mine);
+    const before = fastnet.fastPathStats().acceptedOnFastPath;
+    const c = net.connect(server.address().port, '127.0.0.1');
+    c.resume();
+    await once(c, 'close');
+    assert.equal(fastnet.fastPathStats().acceptedOnFastPath - before, 1);
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'applied' });
+    await close(server);
+  });
+
+  it("a lookup that answers synchronously, 'throw' mode and noDelay: exactly one error, no 'listening'", async () => {
+    cachingLookup();
+    const server = fastnet.createServer({ noDelay: true, unsupportedOptions: 'throw' });
+    const errors = [];
+    let listened = false;
+    server.on('error', (err) => errors.push(err.code));
+    server.on('listening', () => { listened = true; });
+    server.listen(0, 'cached.test');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(errors, ['ERR_FASTNET_UNSUPPORTED_OPTION']);
+    assert.equal(listened, false);
+    assert.equal(server.listening, false);
+  });
+
+  it("a net.server.listen subscriber's own lookup goes through untouched, and Node's still carries the server's options", async () => {
+    const tracing = dc.tracingChannel('net.server.listen');
+    const seen = [];
+    let resolvedOwn;
+    const own = new Promise((r) => { resolvedOwn = r; });
+    const handlers = {
+      start() {}, end() {}, asyncEnd() {}, error() {},
+      asyncStart() { dns.lookup('localhost', (err) => { seen.push(err ? err.code : 'resolved'); resolvedOwn(); }); },
+    };
+    tracing.subscribe(handlers);
+    try {
+      fastnet.patch();
+      const server = net.createServer();
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      assert.deepEqual(fastnet.fastPathStatus(server), { state: 'applied' });
+      assert.equal(dns.lookup, lookup, "the app's dns.lookup, as before");
+      await close(server);
+      await own;
+      assert.deepEqual(seen, ['resolved']);
+    } finally {
+      tracing.unsubscribe(handlers);
+    }
+  });
+
+  it('listen(tcpHandle) says external-handle, as listen({ handle }) does', async () => {
+    for (const wrap of [(h) => h, (h) => ({ handle: h })]) {
+      const made = net._createServerHandle('127.0.0.1', 0, 4, undefined, 0);
+      const server = fastnet.createServer();
+      server.listen(wrap(made));
+      await once(server, 'listening');
+      assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'external-handle' });
+      await close(server);
+    }
+  });
+
+  it('a listen() with no host loads no resolver, and under --pending-deprecation makes no extra handle: the resources are net\'s', () => {
+    const script = (impl) => `
+      const ah = require('node:async_hooks');
+      const types = [];
+      ah.createHook({ init(id, type) { types.push(type); } }).enable();
+      const net = require('node:net');
+      if (${impl === 'fastnet'}) { require('./dist/index.js').patch(); require('./test/support/simulate.js'); }
+      const before = types.length;
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const t = net.createServer().listen(0, () => {
+          console.log(JSON.stringify(types.slice(before).filter((x) => /TCP|DNS/.test(x))));
+          s.close(); t.close();
+        });
+      });`;
+    for (const flags of [[], ['--pending-deprecation']]) {
+      const run = (impl) => JSON.parse(execFileSync(process.execPath, [...flags, '-e', script(impl)], {
+        cwd: root, encoding: 'utf8', env: { ...process.env, FASTNET_TEST_SIMULATE: 'win32', FASTNET_TEST_BINDING: 'applied' },
+      }).trim().split('\n').at(-1));
+      assert.deepEqual(run('fastnet'), run('net'), flags.join(' '));
+    }
+  });
+});
