@@ -66,6 +66,7 @@ function failed(err: number): FastPathStatus {
  * server's listen() (`server`), or the cluster primary's shared handle (none).
  */
 interface Arming {
+  kind: 'listen' | 'primary';
   server?: HookedServer;
   config: FastnetOptions;
   /** The listener's key as Node passes it to cluster (address, port, addressType); null until known. */
@@ -74,7 +75,7 @@ interface Arming {
   status?: FastPathStatus;
   /** Whether our socket was put into the handle (status says how the ioctl went). */
   attempted?: boolean;
-  /** The handle holding our socket. */
+  /** The handle of the first bind (holding our socket once `attempted` and opened). */
   handle?: TcpHandle;
   /** unsupportedOptions 'throw' and a server option that a fast-path listener would pass on. */
   refused?: Error;
@@ -142,6 +143,7 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
   // Node binds synchronously inside listen() only for an unspecified host (IPv6 first, then 0.0.0.0);
   // for any host it binds from the lookup's callback, to the address it resolved.
   a.key ??= a.lookedUp ? [address, port, family] : [null, port, 4];
+  a.handle = handle;
   const nodeBind = family === 6 ? bindMethods.bind6! : bindMethods.bind!;
   const decision = decide('server', address, a.config, currentEnv());
   if (decision.action === 'skip') {
@@ -163,7 +165,6 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
   // From here on Node's handle owns the socket; Node closes it on any error.
   // IPv6: our socket is V6ONLY, and libuv would clear that without the flag.
   const err = nodeBind.call(handle, address, port, family === 6 ? (flags ?? 0) | UV_TCP_IPV6ONLY : flags);
-  a.handle = handle;
   decided(a, err === 0 ? made.status : failed(err), true);
   return err;
 }
@@ -181,10 +182,16 @@ function decided(a: Arming, status: FastPathStatus, attempted = false): void {
  * would reach every accepted fast-path socket: listen fails with the error.
  */
 function refuseOptions(a: Arming, server: HookedServer): boolean {
-  if (a.config.unsupportedOptions !== 'throw' || !(server.noDelay || server.keepAlive)) return false;
-  a.refused = unsupportedOptionErrorFor(server.noDelay ? 'noDelay' : 'keepAlive');
+  const refused = optionRefusal(a.config, server);
+  if (!refused) return false;
+  a.refused = refused;
   decided(a, skipped('unsupported-option'));
   return true;
+}
+
+function optionRefusal(config: FastnetOptions, server: HookedServer): Error | undefined {
+  if (config.unsupportedOptions !== 'throw' || !(server.noDelay || server.keepAlive)) return undefined;
+  return unsupportedOptionErrorFor(server.noDelay ? 'noDelay' : 'keepAlive');
 }
 
 type Listen = (this: NetServer, ...args: unknown[]) => unknown;
@@ -201,7 +208,7 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
     setStatus(s, failed(TCP));
     return original.apply(server, args);
   }
-  const a: Arming = { server: s, config: s[kConfig] ?? NO_OPTIONS, key: null, pending: 0 };
+  const a: Arming = { kind: 'listen', server: s, config: s[kConfig] ?? NO_OPTIONS, key: null, pending: 0 };
   const result = withCarriers(a, () => original.apply(server, args));
   if (a.pending === 0) settle(a, TCP, args);
   return result;
@@ -362,7 +369,7 @@ export function createServerHandleWithFastPath(original: CreateServerHandle, add
     countStatus(failed(TCP));
     return make();
   }
-  const a: Arming = { config: NO_OPTIONS, key: [address, port, addressType], pending: 0 };
+  const a: Arming = { kind: 'primary', config: NO_OPTIONS, key: [address, port, addressType], pending: 0 };
   const handle = armed(a, make);
   if (a.attempted) {
     if (typeof handle === 'number') countStatus(a.status!);
