@@ -19,6 +19,7 @@
  */
 import type { Server as NetServer } from 'node:net';
 import { tcpClass, UV_TCP_IPV6ONLY, type TcpClass, type TcpHandle } from './binding.js';
+import { adoptedBoundSocket, takeOver } from './bound.js';
 import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError, uvErrorName } from './errors.js';
 import { closeSocket, makeSocket } from './fastsocket.js';
@@ -63,10 +64,12 @@ function failed(err: number): FastPathStatus {
 
 /**
  * What the next bind of a fresh TCP handle is for, while it is armed: a
- * server's listen() (`server`), or the cluster primary's shared handle (none).
+ * server's listen() (`server`), the cluster primary's shared handle, or a
+ * net.BoundSocket's construction (bound-socket.ts: no server, and nothing to
+ * tell cluster workers).
  */
 interface Arming {
-  kind: 'listen' | 'primary';
+  kind: 'listen' | 'primary' | 'bound';
   server?: HookedServer;
   config: FastnetOptions;
   /** The listener's key as Node passes it to cluster (address, port, addressType); null until known. */
@@ -106,8 +109,8 @@ export const bindMethods: { bind?: TcpHandle['bind']; bind6?: TcpHandle['bind6']
 
 /**
  * The bind guards on TCP.prototype: installed the first time a server is
- * set up on Windows. Unarmed (any bind not of a listen() of ours, a client's
- * localAddress, a BoundSocket) they call Node's method and nothing else.
+ * set up on Windows. Unarmed (any bind not of a listen() or a BoundSocket
+ * of ours, a client's localAddress) they call Node's method and nothing else.
  */
 function installBindGuards(TCP: TcpClass): void {
   if (bindMethods.bind) return;
@@ -174,7 +177,7 @@ function decided(a: Arming, status: FastPathStatus, attempted = false): void {
   a.status = status;
   a.attempted = attempted;
   if (a.server) setStatus(a.server, status);
-  announceToWorkers(a.key![0], a.key![1], a.key![2], status);
+  if (a.kind !== 'bound') announceToWorkers(a.key![0], a.key![1], a.key![2], status);
 }
 
 /**
@@ -223,6 +226,7 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
 function settle(a: Arming, TCP: TcpClass, args: unknown[] | null): void {
   const server = a.server!;
   const handle = server._handle;
+  if (a.status === undefined && args) takeBoundSocket(a, server, handle, args[0]);
   if (a.refused) {
     // Before 'listening' (Node emits it on the next tick only while the handle is there).
     if (handle) {
@@ -238,6 +242,29 @@ function settle(a: Arming, TCP: TcpClass, args: unknown[] | null): void {
     return;
   }
   if (handle && handle === a.handle && a.status.state === 'applied') watchAccepts(server, handle, a.config);
+}
+
+/**
+ * `listen(bound)` / `listen({ handle: bound })` of a net.BoundSocket fastnet
+ * made: the server takes over the construction's outcome (bound.ts). On the
+ * fast path its accepted sockets are guarded, and its own unsupportedOptions
+ * apply; a loopbackFastPath of its own that contradicts the construction
+ * fails listen() with ERR_FASTNET_BOUND_OPTION. If Node's listen failed (it
+ * emits its error), the server just reports what the BoundSocket was.
+ */
+function takeBoundSocket(a: Arming, server: HookedServer, handle: TcpHandle | null, given: unknown): void {
+  const made = adoptedBoundSocket(given);
+  if (made === undefined) return;
+  const taken = handle ? takeOver(made, a.config.loopbackFastPath) : { status: made, error: undefined };
+  let status = taken.status;
+  a.refused = taken.error;
+  if (handle && !a.refused && status.state === 'applied') {
+    a.refused = optionRefusal(a.config, server);
+    if (a.refused) status = skipped('unsupported-option');
+  }
+  a.status = status;
+  a.handle = handle ?? undefined;
+  setStatus(server, status, false); // counted when the BoundSocket was made
 }
 
 /** Why a listener Node set up without a bind of its own is not ours: `listen(handle)`, `{ fd }` or a pipe. */
@@ -376,6 +403,28 @@ export function createServerHandleWithFastPath(original: CreateServerHandle, add
     else setStatus(handle, a.status!);
   }
   return handle;
+}
+
+/**
+ * A net.BoundSocket's construction (bound-socket.ts): Node's constructor,
+ * armed, so that its bind puts our socket in, decided under the
+ * BoundSocket's own `config`. `out` receives what the bind guards did: the
+ * handle Node bound and its status (none if Node bound no TCP handle: a pipe).
+ */
+export function constructArmed<T>(config: FastnetOptions, construct: () => T,
+  out: { status?: FastPathStatus; handle?: TcpHandle }): T {
+  const TCP = bindGuardsReady();
+  if (typeof TCP === 'number') {
+    out.status = failed(TCP);
+    return construct();
+  }
+  const a: Arming = { kind: 'bound', config, key: null, pending: 0 };
+  try {
+    return armed(a, construct);
+  } finally {
+    out.status = a.status;
+    out.handle = a.handle;
+  }
 }
 
 /** Accepted handles of a fast-path listener are guarded; they report the listener's state. */
