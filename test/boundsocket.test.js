@@ -388,6 +388,7 @@ for (const mode of modes) {
         ['path with host', { path: pipe, host: '127.0.0.1' }],
         ['path not a string', { path: 42 }],
         ['ipv6Only with an IPv4 host', { host: '127.0.0.1', ipv6Only: true }],
+        ['reusePort on loopback', { host: '127.0.0.1', reusePort: true }],
         ...(onWindows || process.getuid?.() === 0 ? [] : [['EACCES (a privileged port)', { host: '127.0.0.1', port: 1 }]]),
       ];
       const handlesBefore = tcpHandles();
