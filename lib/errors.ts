@@ -28,6 +28,17 @@ export function clusterOptionError(requested: boolean, applied: boolean): Error 
     'Set it where the primary creates its servers, or drop it here'), 'ERR_FASTNET_CLUSTER_OPTION');
 }
 
+/**
+ * A server or socket asked for `loopbackFastPath` and the net.BoundSocket it
+ * adopts was made the other way: the socket exists already and cannot change.
+ */
+export function boundOptionError(requested: boolean, applied: boolean): Error & { code: string } {
+  return withCode(new Error(
+    `The option loopbackFastPath: ${requested} cannot be honoured on an adopted net.BoundSocket: ` +
+    `its socket was made ${applied ? 'with' : 'without'} the loopback fast path. ` +
+    'Give the option to the BoundSocket, or drop it here'), 'ERR_FASTNET_BOUND_OPTION');
+}
+
 /** Same text as Node's ERR_INVALID_ARG_TYPE (for a single expected type). */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError & { code: string } {
   let received: string;

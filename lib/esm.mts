@@ -12,12 +12,15 @@ export const Socket: typeof types.Socket = fastnet.Socket;
 export type Socket = types.Socket;
 export const Stream: typeof types.Socket = fastnet.Stream;
 export type Stream = types.Socket;
+/** undefined where Node has no net.BoundSocket. */
+export const BoundSocket: typeof types.BoundSocket = fastnet.BoundSocket;
+export type BoundSocket = types.BoundSocket;
 export const {
   createServer, connect, createConnection, fastPathStatus, fastPathStats, SUPPORTED_SOCKET_OPTIONS,
   setFastPathOptions, patch, unpatch, isPatched,
 } = fastnet;
 export type {
   FastnetOptions, FastPathStats, FastPathStatus, UnsupportedOptionsMode, SkipReason, NativeBinding,
-  ServerOpts, SocketConstructorOpts, ServerConstructor, SocketConstructor,
+  ServerOpts, SocketConstructorOpts, ServerConstructor, SocketConstructor, BoundSocketOptions, BoundSocketConstructor,
 } from './index.js';
 export default fastnet;

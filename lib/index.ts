@@ -18,6 +18,7 @@ import {
 import { setWindowsReleaseForTesting } from './known-issues.js';
 import { hooks, originals } from './hooks.js';
 import { bindGuardsReady, bindMethods, configureServer, initServer } from './server.js';
+import { BoundSocket, NodeBoundSocket } from './bound-socket.js';
 import { configureClient, initClient } from './socket.js';
 import { patch, unpatch, isPatched } from './register.js';
 import { getStatus, snapshot, stats, type FastPathStats, type FastPathStatus } from './status.js';
@@ -29,6 +30,7 @@ export type { FastnetOptions, FastPathStats, FastPathStatus };
 export type { UnsupportedOptionsMode } from './options.js';
 export type { SkipReason } from './policy.js';
 export type { NativeBinding } from './binding.js';
+export type { BoundSocketOptions, BoundSocketConstructor } from './bound-socket.js';
 
 /** `net.ServerOpts` plus fastnet's options. */
 export type ServerOpts = net.ServerOpts & FastnetOptions;
@@ -145,15 +147,25 @@ export function connect(...args: unknown[]): Socket {
 export { connect as createConnection, Socket as Stream };
 
 /**
- * What happened to the fast path for this socket or server:
+ * `net.BoundSocket` (where Node has it; undefined elsewhere), deciding the
+ * fast path when it binds, in its constructor: a loopback bind gets it, a
+ * 0.0.0.0 one with `loopbackFastPath: true`. The server or socket that adopts
+ * it takes that outcome over. Its objects are Node's own BoundSockets.
+ */
+export { BoundSocket };
+
+/**
+ * What happened to the fast path for this socket, server or BoundSocket:
  * `{state:'applied'}`, `{state:'unsupported'|'failed', code, errno}`,
  * `{state:'skipped', reason}` or `{state:'pending'}`. Accepted sockets report
  * their listener's state with `inherited: true`; `ignoredOptions` lists
  * options that were withheld from a fast-path socket.
  */
-export function fastPathStatus(target: net.Socket | net.Server): FastPathStatus {
-  if (!(target instanceof net.Socket) && !(target instanceof net.Server)) {
-    throw invalidArgType('target', 'net.Server or net.Socket', target);
+export function fastPathStatus(target: net.Socket | net.Server | BoundSocket): FastPathStatus {
+  if (!(target instanceof net.Socket) && !(target instanceof net.Server) &&
+    !(NodeBoundSocket !== undefined && target instanceof NodeBoundSocket)) {
+    throw invalidArgType('target', NodeBoundSocket ? 'net.Server, net.Socket or net.BoundSocket' : 'net.Server or net.Socket',
+      target);
   }
   const own = getStatus(target);
   if (own) return snapshot(target, own);

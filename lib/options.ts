@@ -193,6 +193,22 @@ export function guardHandle(handle: TcpHandle, socket: NetSocket, mode: Unsuppor
 }
 
 /**
+ * A BoundSocket's handle, ioctl applied, from its construction on: whoever
+ * adopts it (a Socket, even one fastnet never sees) has its options withheld
+ * ('ignore'), recorded on the adopting socket, until a connect() of ours
+ * decides again (`releaseHandle`, then `guardHandle` if the fast path stays).
+ */
+export function guardBoundHandle(handle: TcpHandle): void {
+  if (!guardsOn) installGuards(handle.constructor as TcpClass);
+  fastHandles.set(handle, { mode: 'ignore' });
+}
+
+/** Forget a handle's own guard (its socket's status decides again). */
+export function releaseHandle(handle: TcpHandle): void {
+  fastHandles.delete(handle);
+}
+
+/**
  * A fast-path listener's accepted handle, while Node wraps it in a socket and
  * applies the server's noDelay/keepAlive; afterwards the socket's listener
  * says. Returns what to restore (`endAccept`) when Node is done.

@@ -20,6 +20,7 @@ export type SkipReason =
   | 'fd'              // listen({ fd }): the socket is not ours
   | 'external-handle' // listen(handle) or a handle from elsewhere
   | 'cluster'         // a cluster worker listens on its primary's handle
+  | 'bound-socket'    // the adopter's loopbackFastPath contradicts what its net.BoundSocket did (ERR_FASTNET_BOUND_OPTION)
   | 'local-port'      // a host name with localPort and happy eyeballs: Node binds before the attempt
   | 'local-address'   // localAddress of the other family: Node's bind fails, exactly as with net
   | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested

@@ -9,6 +9,7 @@
 import net = require('node:net');
 import { syncBuiltinESMExports } from 'node:module';
 import { hooks, originals, PATCH_KEY, type Originals, type PatchRecord } from './hooks.js';
+import { BoundSocket, NodeBoundSocket } from './bound-socket.js';
 
 const netAny = net as unknown as Record<string | symbol, unknown>;
 const serverProto = net.Server.prototype as unknown as Record<string, unknown>;
@@ -25,11 +26,13 @@ function places(o: Originals): Array<[Record<string | symbol, unknown>, string, 
     ...Object.keys(hooks.socket).map((name) => [socketProto, name, byName[name]] as [typeof socketProto, string, unknown]),
     // The cluster primary's shared listening handle.
     [netAny, '_createServerHandle', o.createServerHandle] as [typeof netAny, string, unknown],
+    // net.BoundSocket, where Node has it: Node's class is known whichever copy patched (bound-socket.ts).
+    ...(NodeBoundSocket ? [[netAny, 'BoundSocket', NodeBoundSocket] as [typeof netAny, string, unknown]] : []),
   ];
 }
 
 function hookFor(target: unknown, name: string): unknown {
-  if (target === netAny) return hooks._createServerHandle;
+  if (target === netAny) return name === 'BoundSocket' ? BoundSocket : hooks._createServerHandle;
   return target === serverProto ? hooks.server[name] : hooks.socket[name];
 }
 

@@ -19,6 +19,7 @@
  */
 import type { Server as NetServer } from 'node:net';
 import { tcpClass, UV_TCP_IPV6ONLY, type TcpClass, type TcpHandle } from './binding.js';
+import { adoptedBoundSocket, takeOver } from './bound.js';
 import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError, uvErrorName } from './errors.js';
 import { closeSocket, makeSocket } from './fastsocket.js';
@@ -63,9 +64,12 @@ function failed(err: number): FastPathStatus {
 
 /**
  * What the next bind of a fresh TCP handle is for, while it is armed: a
- * server's listen() (`server`), or the cluster primary's shared handle (none).
+ * server's listen() (`server`), the cluster primary's shared handle, or a
+ * net.BoundSocket's construction (bound-socket.ts: no server, and nothing to
+ * tell cluster workers).
  */
 interface Arming {
+  kind: 'listen' | 'primary' | 'bound';
   server?: HookedServer;
   config: FastnetOptions;
   /** The listener's key as Node passes it to cluster (address, port, addressType); null until known. */
@@ -74,7 +78,7 @@ interface Arming {
   status?: FastPathStatus;
   /** Whether our socket was put into the handle (status says how the ioctl went). */
   attempted?: boolean;
-  /** The handle holding our socket. */
+  /** The handle of the first bind (holding our socket once `attempted` and opened). */
   handle?: TcpHandle;
   /** unsupportedOptions 'throw' and a server option that a fast-path listener would pass on. */
   refused?: Error;
@@ -110,8 +114,8 @@ export const bindMethods: { bind?: TcpHandle['bind']; bind6?: TcpHandle['bind6']
 
 /**
  * The bind guards on TCP.prototype: installed the first time a server is
- * set up on Windows. Unarmed (any bind not of a listen() of ours, a client's
- * localAddress, a BoundSocket) they call Node's method and nothing else.
+ * set up on Windows. Unarmed (any bind not of a listen() or a BoundSocket
+ * of ours, a client's localAddress) they call Node's method and nothing else.
  */
 function installBindGuards(TCP: TcpClass): void {
   if (bindMethods.bind) return;
@@ -147,6 +151,7 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
   // Node binds synchronously inside listen() only for an unspecified host (IPv6 first, then 0.0.0.0);
   // for any host it binds from the lookup's callback, to the address it resolved.
   a.key ??= a.lookedUp ? [address, port, family] : [null, port, 4];
+  a.handle = handle;
   const nodeBind = family === 6 ? bindMethods.bind6! : bindMethods.bind!;
   const decision = decide('server', address, a.config, currentEnv());
   if (decision.action === 'skip') {
@@ -168,7 +173,6 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
   // From here on Node's handle owns the socket; Node closes it on any error.
   // IPv6: our socket is V6ONLY, and libuv would clear that without the flag.
   const err = nodeBind.call(handle, address, port, family === 6 ? (flags ?? 0) | UV_TCP_IPV6ONLY : flags);
-  a.handle = handle;
   decided(a, err === 0 ? made.status : failed(err), true);
   return err;
 }
@@ -178,7 +182,7 @@ function decided(a: Arming, status: FastPathStatus, attempted = false): void {
   a.status = status;
   a.attempted = attempted;
   if (a.server) setStatus(a.server, status);
-  if (a.key) announceToWorkers(a.key[0], a.key[1], a.key[2], status);
+  if (a.kind !== 'bound' && a.key) announceToWorkers(a.key[0], a.key[1], a.key[2], status);
 }
 
 /**
@@ -186,10 +190,16 @@ function decided(a: Arming, status: FastPathStatus, attempted = false): void {
  * would reach every accepted fast-path socket: listen fails with the error.
  */
 function refuseOptions(a: Arming, server: HookedServer): boolean {
-  if (a.config.unsupportedOptions !== 'throw' || !(server.noDelay || server.keepAlive)) return false;
-  a.refused = unsupportedOptionErrorFor(server.noDelay ? 'noDelay' : 'keepAlive');
+  const refused = optionRefusal(a.config, server);
+  if (!refused) return false;
+  a.refused = refused;
   decided(a, skipped('unsupported-option'));
   return true;
+}
+
+function optionRefusal(config: FastnetOptions, server: HookedServer): Error | undefined {
+  if (config.unsupportedOptions !== 'throw' || !(server.noDelay || server.keepAlive)) return undefined;
+  return unsupportedOptionErrorFor(server.noDelay ? 'noDelay' : 'keepAlive');
 }
 
 type Listen = (this: NetServer, ...args: unknown[]) => unknown;
@@ -207,7 +217,9 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
     return original.apply(server, args);
   }
   // Node's listen() counts each call in _listeningId; a later listen() or close() supersedes this one.
-  const a: Arming = { server: s, config: s[kConfig] ?? NO_OPTIONS, key: null, pending: 0, listeningId: (s._listeningId ?? 0) + 1 };
+  const a: Arming = {
+    kind: 'listen', server: s, config: s[kConfig] ?? NO_OPTIONS, key: null, pending: 0, listeningId: (s._listeningId ?? 0) + 1,
+  };
   const undo: Undo = [];
   // Node resolves any host with dns.lookup(host, ...) and binds from its callback.
   const host = hostOf(args);
@@ -275,6 +287,7 @@ function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
   if (a.settled || server._listeningId !== a.listeningId) return;
   a.settled = true;
   const handle = server._handle;
+  if (a.status === undefined && args) takeBoundSocket(a, server, handle, args[0]);
   if (a.refused) {
     // Before 'listening' (Node emits it on the next tick only while the handle is there).
     if (handle) {
@@ -291,6 +304,29 @@ function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
     return;
   }
   if (handle && handle === a.handle && a.status.state === 'applied') watchAccepts(server, handle, a.config);
+}
+
+/**
+ * `listen(bound)` / `listen({ handle: bound })` of a net.BoundSocket fastnet
+ * made: the server takes over the construction's outcome (bound.ts). On the
+ * fast path its accepted sockets are guarded, and its own unsupportedOptions
+ * apply; a loopbackFastPath of its own that contradicts the construction
+ * fails listen() with ERR_FASTNET_BOUND_OPTION. If Node's listen failed (it
+ * emits its error), the server just reports what the BoundSocket was.
+ */
+function takeBoundSocket(a: Arming, server: HookedServer, handle: TcpHandle | null, given: unknown): void {
+  const made = adoptedBoundSocket(given);
+  if (made === undefined) return;
+  const taken = handle ? takeOver(made, a.config.loopbackFastPath) : { status: made, error: undefined };
+  let status = taken.status;
+  a.refused = taken.error;
+  if (handle && !a.refused && status.state === 'applied') {
+    a.refused = optionRefusal(a.config, server);
+    if (a.refused) status = skipped('unsupported-option');
+  }
+  a.status = status;
+  a.handle = handle ?? undefined;
+  setStatus(server, status, false); // counted when the BoundSocket was made
 }
 
 /** Why a listener Node set up without a bind of its own is not ours: a TCP handle it was given, `{ fd }`, or a pipe. */
@@ -414,13 +450,35 @@ export function createServerHandleWithFastPath(original: CreateServerHandle, add
     countStatus(failed(TCP));
     return make();
   }
-  const a: Arming = { config: NO_OPTIONS, key: [address, port, addressType], pending: 0 };
+  const a: Arming = { kind: 'primary', config: NO_OPTIONS, key: [address, port, addressType], pending: 0 };
   const handle = armed(a, make);
   if (a.attempted) {
     if (typeof handle === 'number') countStatus(a.status!);
     else setStatus(handle, a.status!);
   }
   return handle;
+}
+
+/**
+ * A net.BoundSocket's construction (bound-socket.ts): Node's constructor,
+ * armed, so that its bind puts our socket in, decided under the
+ * BoundSocket's own `config`. `out` receives what the bind guards did: the
+ * handle Node bound and its status (none if Node bound no TCP handle: a pipe).
+ */
+export function constructArmed<T>(config: FastnetOptions, construct: () => T,
+  out: { status?: FastPathStatus; handle?: TcpHandle }): T {
+  const TCP = bindGuardsReady();
+  if (typeof TCP === 'number') {
+    out.status = failed(TCP);
+    return construct();
+  }
+  const a: Arming = { kind: 'bound', config, key: null, pending: 0 };
+  try {
+    return armed(a, construct);
+  } finally {
+    out.status = a.status;
+    out.handle = a.handle;
+  }
 }
 
 /** Accepted handles of a fast-path listener are guarded; they report the listener's state. */

@@ -13,6 +13,7 @@
  */
 import { isIP, type Socket as NetSocket } from 'node:net';
 import { tcpClass, UV_TCP_IPV6ONLY, type TcpHandle } from './binding.js';
+import { boundHandleStatus, connectAdopted } from './bound.js';
 import { uvErrorName } from './errors.js';
 import { closeSocket, makeSocket } from './fastsocket.js';
 import {
@@ -123,6 +124,9 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
     config.localPort = localPort;
     config.foreign = foreign;
   }
+  // A net.BoundSocket's handle that fastnet made: the outcome of its construction is taken over (bound.ts).
+  const made = foreign !== null ? boundHandleStatus(foreign) : undefined;
+  if (made) return connectAdopted(s, original, normalized, foreign!, made, family === 0 ? undefined : host as string, config!);
   if (family === 0) {
     // A host name: the handle is prepared once the name is resolved. The
     // listeners go first, in case a lookup function calls back at once.

@@ -67,11 +67,15 @@ export function skipped(reason: SkipReason): FastPathStatus {
 // elsewhere and would record that. Its record comes with it instead.
 let carrying: object | undefined;
 
-/** Record the outcome for a socket, server or handle, count it and publish it. */
-export function setStatus(target: object, status: FastPathStatus): void {
+/**
+ * Record the outcome for a socket, server or handle, count it and publish it.
+ * `count: false` for an outcome already counted where it was decided (what
+ * the adopter of a BoundSocket takes over from it).
+ */
+export function setStatus(target: object, status: FastPathStatus, count = true): void {
   if (target === carrying) return;
   (target as Recorded)[kStatus] = status;
-  if (status.state !== 'pending') counters[status.state]++;
+  if (count && status.state !== 'pending') counters[status.state]++;
   if (debug.enabled) {
     debug('%s: %s%s', target.constructor?.name ?? 'object', status.state,
       'reason' in status ? ` (${status.reason})` : 'code' in status ? ` (${status.code})` : '');
@@ -126,6 +130,11 @@ export function recordIgnoredOption(target: object, option: string): void {
     counters.ignoredOptions++;
   }
   if (debug.enabled) debug('%s: withheld unsupported option %s from a fast-path socket', target.constructor?.name, option);
+}
+
+/** Forget the options recorded as withheld from `target` (they were not withheld in the end). */
+export function forgetIgnoredOptions(target: object): void {
+  ignored.delete(target);
 }
 
 export function getStatus(target: object): FastPathStatus | undefined {

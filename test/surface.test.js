@@ -12,7 +12,7 @@ describe('surface', () => {
   });
 
   it('re-exports net as-is except for the fast-path entry points', () => {
-    const own = new Set(['Server', 'Socket', 'Stream', 'createServer', 'connect', 'createConnection']);
+    const own = new Set(['Server', 'Socket', 'Stream', 'createServer', 'connect', 'createConnection', 'BoundSocket']);
     for (const key of Object.keys(net)) {
       if (!own.has(key)) assert.equal(fastnet[key], net[key], key);
     }

@@ -5,3 +5,11 @@ const st: FastPathStatus = fastPathStatus(s);
 const a = s.address() as AddressInfo;
 const c = new Socket({ unsupportedOptions: 'throw' }).connect({ port: a.port, host: '127.0.0.1', loopbackFastPath: false });
 console.log(st.state, isIP('::1'), c instanceof Socket, fastnet.SUPPORTED_SOCKET_OPTIONS.length);
+// net.BoundSocket where Node has it, with fastnet's option; fastPathStatus takes it too.
+import { BoundSocket, type BoundSocketOptions } from 'fastnet';
+const bopts: BoundSocketOptions = { host: '127.0.0.1', port: 0, loopbackFastPath: true };
+if (BoundSocket) {
+  const b: BoundSocket = new BoundSocket(bopts);
+  console.log(fastPathStatus(b).state, (b.address() as AddressInfo).port, b.isPipe);
+  fastnet.createServer().listen(b);
+}
