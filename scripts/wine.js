@@ -111,15 +111,42 @@ function build() {
     const why = (err.stderr ? err.stderr.toString() : err.message).trim().split('\n').filter(Boolean).at(-1);
     throw new WineUnavailable(`making the ${SUITE} chroot failed: ${why}`);
   }
-  const version = inChroot(['wine', '--version'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const version = inChroot([...wineCommand(), '--version'], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
   fs.writeFileSync(STAMP, `${version}\n`);
   console.log(`wine: ${version} ready in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 /** A Windows 10 prefix (Node >= 22 refuses to start on the Windows 7 a new prefix reports). */
 function makePrefix() {
-  inChroot(['wine', 'winecfg', '-v', 'win10'], { timeout: 600_000 });
+  inChroot([...wineCommand(), 'winecfg', '-v', 'win10'], { timeout: 600_000 });
   inChroot(['wineserver', '-w'], { timeout: 120_000 });
+}
+
+let loader;
+/**
+ * The command that starts Wine in the chroot. Some hosts run 64-bit user code
+ * only (the kernel's IA-32 emulation is off, so an i386 execve fails with
+ * ENOEXEC); Debian's `wine` launcher prefers the 32-bit loader and cannot
+ * start there, so the 64-bit loader is run directly, as the launcher itself
+ * does when wine32 is missing. The 32-bit node.exe cannot run on such a host.
+ */
+function wineCommand() {
+  if (!loader) loader = runs32bit() ? ['wine'] : ['WINELOADER=/usr/lib/wine/wine64', '/usr/lib/wine/wine64'];
+  return loader;
+}
+
+let i386;
+/** Whether this host can run 32-bit x86 programs (Wine's 32-bit loader, so the 32-bit node.exe). */
+function runs32bit() {
+  if (i386 === undefined) {
+    try {
+      // Where the kernel refuses the ELF, execvp runs it as a shell script, which fails.
+      i386 = /^wine-/.test(inChroot(['/usr/lib/wine/wine', '--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+    } catch {
+      i386 = false;
+    }
+  }
+  return i386;
 }
 
 /** Wine's version string, e.g. "wine-10.0 (Debian 10.0~repack-6)". */
@@ -164,7 +191,7 @@ function runNodeExe(exe, args, { cwd = root, env = {}, timeoutMs = 120_000 } = {
   const vars = { ...baseEnv(), ...env };
   const argv = ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'wine-run', chroot, root, tmp,
     '/usr/bin/env', '-i', '-C', path.resolve(cwd), ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
-    'wine', path.resolve(exe), ...args];
+    ...wineCommand(), path.resolve(exe), ...args];
   return new Promise((resolve) => {
     const child = spawn('unshare', argv, { stdio: ['ignore', out, err], detached: true });
     const timer = setTimeout(() => {
@@ -188,4 +215,4 @@ function killWine() {
   try { inChroot(['wineserver', '-k'], { timeout: 60_000 }); } catch { /* none running */ }
 }
 
-module.exports = { WineUnavailable, ensureWine, wineVersion, winPath, nodeExe, runNodeExe, killWine, chroot };
+module.exports = { WineUnavailable, ensureWine, wineVersion, winPath, nodeExe, runNodeExe, killWine, runs32bit, chroot };
