@@ -9,7 +9,7 @@ const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Worker } = require('node:worker_threads');
+const { MessageChannel, Worker } = require('node:worker_threads');
 const sinon = require('sinon');
 const {
   fastnet, net, testing, appliedBinding, simulateWindows, once, close, errorShape, pipePath, tcpHandles, onWindows,
@@ -19,6 +19,12 @@ const root = path.join(__dirname, '..');
 /** Node's own class, read before any patch. */
 const NodeBound = net.BoundSocket;
 const hasBoundSocket = typeof NodeBound === 'function';
+/**
+ * Whether this Node can move a BoundSocket to a worker or a child process. Node 24.21.0's
+ * node.exe has BoundSocket without either (Windows got transfer in 26.7.0); Linux 24.22.3 has both.
+ */
+const boundMoves = hasBoundSocket
+  && Object.getOwnPropertySymbols(NodeBound.prototype).some((s) => s.description === 'messaging_transfer_symbol');
 
 function requireBoundSocket() {
   before(function () {
@@ -509,7 +515,8 @@ for (const mode of modes) {
       await close(server);
     });
 
-    it('an un-adopted BoundSocket moved to a worker: Node\'s class there, adoptable, serving; the sender\'s copy is spent', async () => {
+    it('an un-adopted BoundSocket moved to a worker: Node\'s class there, adoptable, serving; the sender\'s copy is spent', async function () {
+      if (!boundMoves) this.skip();
       const bound = new impl.BoundSocket({ host: '127.0.0.1' });
       const { port } = bound.address();
       const worker = new Worker(`
@@ -556,6 +563,7 @@ for (const mode of modes) {
     });
 
     it('an un-adopted BoundSocket sent to a child process: Node\'s class there, adoptable, serving', async function () {
+      if (!boundMoves) this.skip();
       this.timeout(60000);
       const bound = new impl.BoundSocket({ host: '127.0.0.1' });
       const { port } = bound.address();
@@ -581,6 +589,43 @@ for (const mode of modes) {
         });
         child.send('exit');
         await once(child, 'exit');
+      } finally {
+        child.kill();
+      }
+    });
+
+    it('where Node cannot move a BoundSocket, fastnet\'s is refused as Node\'s is, and stays as usable as Node\'s', async function () {
+      if (boundMoves) this.skip();
+      this.timeout(60000);
+      const child = fork(path.join(root, 'test', 'fixtures', 'boundsocket-child.js'), [], {
+        execArgv: onWindows ? [] : ['-r', path.join(root, 'test', 'support', 'simulate.js')],
+        env: { ...process.env, FASTNET_TEST_SIMULATE: onWindows ? '' : 'win32', FASTNET_TEST_BINDING: 'applied', FASTNET_TEST_PATCH: '0' },
+      });
+      /** Each way of moving a BoundSocket; the outcome is its throw, then what address() does after it. */
+      const moves = {
+        worker(bound) {
+          const { port1 } = new MessageChannel();
+          try {
+            port1.postMessage(bound, [bound]);
+          } finally {
+            port1.close();
+          }
+        },
+        child(bound) { child.send({ port: 0 }, bound); },
+      };
+      try {
+        await once(child, 'spawn');
+        for (const [how, move] of Object.entries(moves)) {
+          const outcome = (bound) => {
+            const moved = sync(() => move(bound));
+            const after = sync(() => bound.address());
+            sync(() => bound.close());
+            return { moved, after };
+          };
+          const nodes = outcome(pristine(() => new NodeBound({ host: '127.0.0.1' })));
+          assert.ok(nodes.moved.threw, `${how}: this Node refuses to move a BoundSocket`);
+          assert.deepEqual(outcome(new impl.BoundSocket({ host: '127.0.0.1' })), nodes, how);
+        }
       } finally {
         child.kill();
       }
