@@ -1,6 +1,9 @@
 /**
  * The ES module entry: the same objects as the CommonJS entry (one module
  * instance, one set of records), with net's named exports alongside.
+ * Its names are listed by hand, so test/surface.test.js checks that every
+ * CommonJS export is here with the same identity, and test/types/consumer.mts
+ * that the declarations agree.
  */
 import fastnet from './index.js';
 import type * as types from './index.js';
@@ -17,7 +20,7 @@ export const BoundSocket: typeof types.BoundSocket = fastnet.BoundSocket;
 export type BoundSocket = types.BoundSocket;
 export const {
   createServer, connect, createConnection, fastPathStatus, fastPathStats, SUPPORTED_SOCKET_OPTIONS,
-  setFastPathOptions, patch, unpatch, isPatched,
+  setFastPathOptions, setKillSwitch, patch, unpatch, isPatched,
 } = fastnet;
 export type {
   FastnetOptions, FastPathStats, FastPathStatus, UnsupportedOptionsMode, SkipReason, NativeBinding,

@@ -44,6 +44,17 @@ describe('surface', () => {
     assert.equal(esm.fastPathStatus, fastnet.fastPathStatus);
   });
 
+  it('every CommonJS export is a named ES module export, the same object (esm.mts lists them by hand)', async () => {
+    const esm = await import(pathToFileURL(path.join(__dirname, '..', 'dist', 'esm.mjs')).href);
+    const cjs = require(path.join(__dirname, '..', 'dist', 'index.js'));
+    const names = Object.keys(cjs);
+    assert.ok(names.includes('setKillSwitch') && names.includes('fastPathStatus'), names.join());
+    const missing = names.filter((name) => !(name in esm) || esm[name] !== cjs[name]);
+    assert.deepEqual(missing, []);
+    // And nothing the ES module entry names is absent from the CommonJS one (BoundSocket is undefined on both where Node has none).
+    assert.deepEqual(Object.keys(esm).filter((name) => name !== 'default' && !(name in cjs)), []);
+  });
+
   it('leaves node:net and its prototypes untouched', async () => {
     const before = {
       listen: net.Server.prototype.listen,

@@ -13,3 +13,11 @@ if (BoundSocket) {
   console.log(fastPathStatus(b).state, (b.address() as AddressInfo).port, b.isPipe);
   fastnet.createServer().listen(b);
 }
+// The ES module entry's declarations name every export of the CommonJS entry's (lib/esm.mts lists them by hand).
+import * as esmEntry from 'fastnet';
+import { setKillSwitch } from 'fastnet';
+type CjsEntry = typeof import('fastnet', { with: { 'resolution-mode': 'require' } });
+type MissingFromEsm = Exclude<keyof CjsEntry, keyof typeof esmEntry>;
+const esmHasAll: [MissingFromEsm] extends [never] ? true : MissingFromEsm = true;
+const killSwitch: boolean = setKillSwitch(undefined);
+console.log(esmHasAll, killSwitch);
