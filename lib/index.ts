@@ -5,32 +5,32 @@
  */
 import * as net from 'node:net';
 import * as dc from 'node:diagnostics_channel';
-import { setBindingForTesting, setNativeTargetForTesting, tcpClass } from './binding.js';
-import { listenToPrimary } from './cluster.js';
-import { rememberRefusal } from './fastsocket.js';
+import { setBindingForTesting, setNativeTargetForTesting, tcpClass } from './core/binding.js';
+import { listenToPrimary } from './core/cluster.js';
+import { rememberRefusal } from './core/native-socket.js';
 import {
   SUPPORTED_SOCKET_OPTIONS, handleMethods, installGuards, readFastnetOptions, type FastnetOptions,
-} from './options.js';
-import { invalidArgType } from './errors.js';
+} from './core/options.js';
+import { invalidArgType } from './core/errors.js';
 import {
   currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, refreshEnv, setPlatformForTesting,
-} from './policy.js';
-import { setWindowsReleaseForTesting } from './known-issues.js';
-import { hooks, originals } from './hooks.js';
-import { bindGuardsReady, bindMethods, configureServer, initServer } from './server.js';
-import { BoundSocket, NodeBoundSocket } from './bound-socket.js';
-import { configureClient, initClient } from './socket.js';
-import { patch, unpatch, isPatched } from './register.js';
-import { getStatus, snapshot, stats, type FastPathStats, type FastPathStatus } from './status.js';
-import { installTransfer } from './transfer.js';
+} from './core/policy.js';
+import { setWindowsReleaseForTesting } from './core/known-issues.js';
+import { hooks, originals } from './core/hooks.js';
+import { bindGuardsReady, bindMethods, configureServer, initServer } from './core/server.js';
+import { BoundSocket, NodeBoundSocket } from './core/bound-socket.js';
+import { configureClient, initClient } from './core/client.js';
+import { patch, unpatch, isPatched } from './core/patch.js';
+import { getStatus, snapshot, stats, type FastPathStats, type FastPathStatus } from './core/status.js';
+import { installTransfer } from './core/transfer.js';
 
 export * from 'node:net';
 export { SUPPORTED_SOCKET_OPTIONS };
 export type { FastnetOptions, FastPathStats, FastPathStatus };
-export type { UnsupportedOptionsMode } from './options.js';
-export type { SkipReason } from './policy.js';
-export type { NativeBinding } from './binding.js';
-export type { BoundSocketOptions, BoundSocketConstructor } from './bound-socket.js';
+export type { UnsupportedOptionsMode } from './core/options.js';
+export type { SkipReason } from './core/policy.js';
+export type { NativeBinding } from './core/binding.js';
+export type { BoundSocketOptions, BoundSocketConstructor } from './core/bound-socket.js';
 
 /** `net.ServerOpts` plus fastnet's options. */
 export type ServerOpts = net.ServerOpts & FastnetOptions;
@@ -120,7 +120,7 @@ const connectPublishes = !Function.prototype.toString.call(originals.connect).in
 // A cluster worker hears from its primary what was done for shared listeners.
 listenToPrimary();
 
-// A server or socket moved to a worker thread keeps its record there, where Node can move them (lib/transfer.ts).
+// A server or socket moved to a worker thread keeps its record there, where Node can move them (lib/core/transfer.ts).
 installTransfer();
 
 /** Like `net.createServer()`, returning a fastnet `Server`. */

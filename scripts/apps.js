@@ -36,7 +36,7 @@ const fault = arg('fault');
 if (fault !== undefined && fault !== 'corrupt') throw new Error('apps: --fault takes one value: corrupt');
 
 const RUNNER = path.join(root, 'test', 'apps', 'run.js');
-const PRELOAD = path.join(root, 'dist', 'preload.js');
+const PRELOAD = path.join(root, 'dist', 'register.js');
 const SIMULATE = path.join(root, 'test', 'support', 'simulate.js');
 const EOPNOTSUPP = os.constants.errno.EOPNOTSUPP;
 

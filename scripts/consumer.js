@@ -78,9 +78,10 @@ function newProject(name) {
 
 /** What must be in the tarball, no more and no less: the package as users need it. */
 function expectedFiles() {
-  const files = ['package.json', 'README.md'];
-  for (const f of fs.readdirSync(path.join(root, 'lib'))) {
-    const base = f.replace(/\.m?ts$/, '');
+  // npm always packs the LICENSE file.
+  const files = ['package.json', 'README.md', ...(fs.existsSync(path.join(root, 'LICENSE')) ? ['LICENSE'] : [])];
+  for (const f of fs.readdirSync(path.join(root, 'lib'), { recursive: true })) {
+    const base = f.split(path.sep).join('/').replace(/\.m?ts$/, '');
     if (f.endsWith('.mts')) files.push(`dist/${base}.mjs`, `dist/${base}.d.mts`);
     else if (f.endsWith('.ts')) files.push(`dist/${base}.js`, `dist/${base}.d.ts`);
   }
@@ -225,7 +226,7 @@ async function linux(tgz) {
   await check('the README\'s source build (npx node-gyp rebuild -C native, compiler on PATH): the loader picks it', () => {
     const pkg = path.join(project, 'node_modules', 'fastnet');
     execFileSync('npx', ['--yes', 'node-gyp', 'rebuild', '-C', 'native'], { cwd: pkg, stdio: ['ignore', 'ignore', 'pipe'] });
-    const { chooseBinding } = require(path.join(pkg, 'dist', 'binding.js'));
+    const { chooseBinding } = require(path.join(pkg, 'dist', 'core', 'binding.js'));
     const r = chooseBinding();
     assert.equal(r.choice.path, path.join(pkg, 'native', 'build', 'Release', 'fastnet.node'), r.choice.error);
     assert.equal(r.choice.kind, 'local build');
@@ -250,7 +251,7 @@ async function windows(tgz) {
   const refused = { state: 'unsupported', code: 'WSAEOPNOTSUPP', errno: 10045 };
 
   await check('node.exe: doctor --json says the binding came from prebuilds/win32-x64', async () => {
-    const { report } = await json(project, ['node_modules/fastnet/dist/cli.js', 'doctor', '--json', '--duration', '1']);
+    const { report } = await json(project, ['node_modules/fastnet/dist/tool/cli.js', 'doctor', '--json', '--duration', '1']);
     assert.equal(report.platform, 'win32');
     assert.equal(report.binding.loaded, true);
     assert.equal(report.binding.kind, 'prebuild');
@@ -283,7 +284,7 @@ async function windows(tgz) {
     const linuxBuild = path.join(root, 'native', 'build', 'Release', 'fastnet.node');
     if (!fs.existsSync(linuxBuild)) execFileSync(process.execPath, [path.join(__dirname, 'dev-setup.js')], { stdio: 'inherit' });
     assert.equal(fs.readFileSync(linuxBuild).readUInt32BE(0), 0x7f454c46, 'the checkout has no Linux (ELF) build');
-    const { report } = await json(root, [path.join(root, 'dist', 'cli.js'), 'doctor', '--json', '--duration', '1']);
+    const { report } = await json(root, [path.join(root, 'dist', 'tool', 'cli.js'), 'doctor', '--json', '--duration', '1']);
     assert.equal(report.binding.loaded, true);
     assert.match(report.binding.path, prebuild);
     assert.deepEqual(report.probe, refused);
@@ -299,7 +300,7 @@ async function windows(tgz) {
     const none = { state: 'skipped', reason: 'no-binding' };
     assert.deepEqual(report, { echo: 'echo from cjs', server: none, accepted: { ...none, inherited: true }, client: none, warnings: ['FASTNET_NO_BINDING'] });
     assert.match(output, /passed over .*fastnet\.node: ELF x64 binary, not for win32/);
-    const d = await json(copy, ['node_modules/fastnet/dist/cli.js', 'doctor', '--json', '--duration', '0.5']);
+    const d = await json(copy, ['node_modules/fastnet/dist/tool/cli.js', 'doctor', '--json', '--duration', '0.5']);
     assert.equal(d.report.binding.loaded, false);
     assert.equal(d.report.verdict.use, 'not-available');
   });

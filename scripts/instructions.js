@@ -39,7 +39,7 @@ function child(variant, n) {
   if (variant === 'fastnet') {
     const testing = fastnet[Symbol.for('fastnet.testing')];
     testing.setPlatform('win32');
-    const { binding } = require(path.join(root, 'dist', 'binding.js')).chooseBinding();
+    const { binding } = require(path.join(root, 'dist', 'core', 'binding.js')).chooseBinding();
     testing.setBinding({ ...binding, enableLoopbackFastPath: () => 0 });
   }
   const impl = variant === 'net' ? net : fastnet;

@@ -179,7 +179,7 @@ function preloadsFor(mode) {
   const list = [];
   if (dep0208) list.push(path.join(SUPPORT, 'dep0208.js'));
   if (mode !== 'plain') {
-    if (register) list.push(path.join(SUPPORT, 'simulate.js'), path.join(root, 'dist', 'preload.js'));
+    if (register) list.push(path.join(SUPPORT, 'simulate.js'), path.join(root, 'dist', 'register.js'));
     else list.push(path.join(SUPPORT, 'alias-net.js'));
     if (applied && !register) list.push(path.join(SUPPORT, 'simulate.js'));
   }

@@ -9,8 +9,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const { chooseBinding } = require(path.join(root, 'dist', 'binding.js'));
-const { inspectNativeFile } = require(path.join(root, 'dist', 'native-file.js'));
+const { chooseBinding } = require(path.join(root, 'dist', 'core', 'binding.js'));
+const { inspectNativeFile } = require(path.join(root, 'dist', 'core', 'native-file.js'));
 const { spawnNode } = require('./support/helpers');
 
 /** A minimal PE DLL header for `machine` (0x8664 x64, 0x14c ia32, 0xaa64 arm64): enough for the header check. */
@@ -144,7 +144,7 @@ describe('binding loader', () => {
 
 describe('doctor: where the binding came from', function () {
   this.timeout(60000);
-  const cli = path.join(root, 'dist', 'cli.js');
+  const cli = path.join(root, 'dist', 'tool', 'cli.js');
   const simulate = path.join(root, 'test', 'support', 'simulate.js');
   const doctor = (env) => {
     const r = spawnNode(['-r', simulate, cli, 'doctor', '--json', '--duration', '0.3'],

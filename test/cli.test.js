@@ -5,9 +5,9 @@ const assert = require('node:assert/strict');
 const os = require('node:os');
 const path = require('node:path');
 const { onWindows, REAL_IOCTL, spawnNode } = require('./support/helpers');
-const { parseNetshGlobal } = require('../dist/host.js');
+const { parseNetshGlobal } = require('../dist/tool/windows-host.js');
 
-const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+const cli = path.join(__dirname, '..', 'dist', 'tool', 'cli.js');
 function run(args, env = {}) {
   const r = spawnNode([cli, ...args], {
     encoding: 'utf8', timeout: 120000, env: { ...process.env, ...env },

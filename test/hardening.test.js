@@ -63,7 +63,7 @@ describe('hardening: broken native pieces', function () {
     // A copy of the package whose binding file (the one the loader picks here) is truncated.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastnet-corrupt-'));
     try {
-      const { chooseBinding } = require(path.join(root, 'dist', 'binding.js'));
+      const { chooseBinding } = require(path.join(root, 'dist', 'core', 'binding.js'));
       const rel = path.relative(root, chooseBinding().choice.path);
       fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
       fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));

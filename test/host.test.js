@@ -1,5 +1,5 @@
 'use strict';
-// lib/host.ts: the Windows build and edition, netsh's loopback settings
+// lib/tool/windows-host.ts: the Windows build and edition, netsh's loopback settings
 // (recorded outputs, see test/fixtures/netsh/README.md), the known-issue
 // entries that match, and how they shape doctor's verdict. The last test runs
 // the real netsh on Windows and under Wine; elsewhere it is skipped.
@@ -10,7 +10,7 @@ const path = require('node:path');
 const { onWindows } = require('./support/helpers');
 const {
   parseNetshGlobal, inspectHost, runCommand, hostVerdict, formatHost, NETSH_ARGS,
-} = require('../dist/host.js');
+} = require('../dist/tool/windows-host.js');
 
 const fixture = (name) => fs.readFileSync(path.join(__dirname, 'fixtures', 'netsh', name), 'latin1');
 const NONE = { executionMode: null, workerQueueDepth: null, largeMtu: null };

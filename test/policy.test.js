@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { decide, loopbackFamily } = require('../dist/policy.js');
+const { decide, loopbackFamily } = require('../dist/core/policy.js');
 
 const win = { platform: 'win32', disabled: false };
 
@@ -50,7 +50,7 @@ describe('policy: decide()', () => {
 });
 
 describe('policy: known issues by Windows build', () => {
-  const { KNOWN_ISSUES, parseWindowsBuild, knownIssuesFor } = require('../dist/known-issues.js');
+  const { KNOWN_ISSUES, parseWindowsBuild, knownIssuesFor } = require('../dist/core/known-issues.js');
   const at = (windowsBuild, extra = {}) => ({ ...win, windowsBuild, ...extra });
 
   it('parses the build from os.release()', () => {

@@ -59,7 +59,7 @@ describe('register: patch() / unpatch()', () => {
 
   it('the preload entry point is exported as fastnet/register', () => {
     const pkg = require('../package.json');
-    assert.equal(pkg.exports['./register'].default, './dist/preload.js');
+    assert.equal(pkg.exports['./register'].default, './dist/register.js');
   });
 });
 
@@ -253,7 +253,7 @@ for (const { name, env, expected } of childEnvs) {
   describe(`register in child processes, ${name}`, function () {
     this.timeout(120000);
     const simulate = path.join(root, 'test', 'support', 'simulate.js');
-    const preload = path.join(root, 'dist', 'preload.js');
+    const preload = path.join(root, 'dist', 'register.js');
 
     it('an ESM app under --import fastnet/register', () => {
       const r = runFixture(['-r', simulate, '--import', require('node:url').pathToFileURL(preload).href,

@@ -15,7 +15,7 @@ const {
 
 const root = path.join(__dirname, '..');
 const fixture = path.join(__dirname, 'fixtures', 'transfer-worker.js');
-const preload = path.join(root, 'dist', 'preload.js');
+const preload = path.join(root, 'dist', 'register.js');
 
 /** Whether this Node can move a Server and a Socket to another thread. */
 function nodeCanTransfer() {

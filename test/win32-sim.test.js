@@ -350,7 +350,7 @@ describe('bench --control: net in fastnet\'s place', () => {
   simulateWindows(appliedBinding);
 
   it('makes no fastnet socket in control mode, and does otherwise', async function () {
-    const { runBench } = require('../dist/bench.js');
+    const { runBench } = require('../dist/tool/bench.js');
     const options = { duration: 0.2, rounds: 1, only: ['client-connects'] };
     const control = await runBench({ ...options, control: true });
     assert.equal(control.length, 1);
@@ -362,7 +362,7 @@ describe('bench --control: net in fastnet\'s place', () => {
 
   it('interleaves net and fastnet connection by connection, ABBA, in the connection scenarios', async () => {
     const dc = require('node:diagnostics_channel');
-    const { runBench } = require('../dist/bench.js');
+    const { runBench } = require('../dist/tool/bench.js');
     const seen = [];
     // Both net.connect() and fastnet.connect() publish each client socket here.
     const onSocket = ({ socket }) => seen.push(socket instanceof fastnet.Socket ? 'F' : 'N');

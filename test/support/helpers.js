@@ -24,7 +24,7 @@ const twin = hostBinding();
 
 /** The binding fastnet's own loader picks for this process (what an app gets). */
 function hostBinding() {
-  const { chooseBinding } = require(path.join(root, 'dist', 'binding.js'));
+  const { chooseBinding } = require(path.join(root, 'dist', 'core', 'binding.js'));
   const r = chooseBinding();
   if (!r.binding) throw new Error(r.choice.error);
   return r.binding;

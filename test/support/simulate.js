@@ -18,7 +18,7 @@ if (process.env.FASTNET_TEST_TARGET) {
   testing.setNativeTarget({ platform, arch });
 }
 if (process.env.FASTNET_TEST_BINDING === 'applied') {
-  const { binding: twin, choice } = require(path.join(root, 'dist', 'binding.js')).chooseBinding();
+  const { binding: twin, choice } = require(path.join(root, 'dist', 'core', 'binding.js')).chooseBinding();
   if (!twin) throw new Error(choice.error);
   testing.setBinding({ ...twin, enableLoopbackFastPath: () => 0 });
 }

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
-import { allowKnownIssuesFromEnv, knownIssuesFor, parseWindowsBuild, type KnownIssue } from './known-issues.js';
+import { allowKnownIssuesFromEnv, knownIssuesFor, parseWindowsBuild, type KnownIssue } from '../core/known-issues.js';
 
 /** The command whose output is parsed; Windows Server 2019 and later list loopback settings in it. */
 export const NETSH_ARGS: readonly string[] = Object.freeze(['interface', 'ipv4', 'show', 'global']);

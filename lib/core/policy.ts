@@ -25,7 +25,7 @@ export type SkipReason =
   | 'local-address'   // localAddress of the other family: Node's bind fails, exactly as with net
   | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested
   | 'no-binding'      // the native binding could not be loaded
-  | 'known-issue'     // a Windows build with a reproduced kernel crash (lib/known-issues.ts), no explicit opt-in
+  | 'known-issue'     // a Windows build with a reproduced kernel crash (lib/core/known-issues.ts), no explicit opt-in
   | 'untracked';      // fastnet never saw this object (not made or connected through fastnet)
 
 export type Decision =

@@ -6,7 +6,7 @@
 // The real exports object (not a namespace copy): patching writes to it.
 import net = require('node:net');
 import { createServerHandleWithFastPath, listenWithFastPath, type CreateServerHandle } from './server.js';
-import { connectWithFastPath } from './socket.js';
+import { connectWithFastPath } from './client.js';
 import { checkOptionCall } from './options.js';
 import { currentPlatform } from './policy.js';
 import { countSkip } from './status.js';

@@ -13,7 +13,7 @@
  * measurements would each catch a different phase.
  */
 import * as net from 'node:net';
-import { createServer as fastCreateServer, connect as fastConnect } from './index.js';
+import { createServer as fastCreateServer, connect as fastConnect } from '../index.js';
 
 interface Impl {
   createServer(listener: (s: net.Socket) => void): net.Server;

@@ -15,7 +15,7 @@ import { isIP, type Socket as NetSocket } from 'node:net';
 import { tcpClass, UV_TCP_IPV6ONLY, type TcpHandle } from './binding.js';
 import { boundHandleStatus, connectAdopted } from './bound.js';
 import { uvErrorName } from './errors.js';
-import { closeSocket, makeSocket } from './fastsocket.js';
+import { closeSocket, makeSocket } from './native-socket.js';
 import {
   clearPendingOptions, guardHandle, readFastnetOptions, requestedOptions, unsupportedOptionErrorFor,
   type FastnetOptions, type UnsupportedOptionsMode,

@@ -1,11 +1,11 @@
 /**
  * `fastnet doctor`: can the fast path work on this machine, and does it help?
  */
-import { bindingReport, currentArch, native, type PassedOver } from './binding.js';
+import { bindingReport, currentArch, native, type PassedOver } from '../core/binding.js';
 import { runBench, type MetricResult } from './bench.js';
-import { isUnsupportedCode, osErrorName } from './errors.js';
-import { currentPlatform, killSwitchOn } from './policy.js';
-import { formatHost, hostVerdict, inspectHost, type HostReport } from './host.js';
+import { isUnsupportedCode, osErrorName } from '../core/errors.js';
+import { currentPlatform, killSwitchOn } from '../core/policy.js';
+import { formatHost, hostVerdict, inspectHost, type HostReport } from './windows-host.js';
 
 export interface ProbeResult {
   state: 'applied' | 'unsupported' | 'failed' | 'not-attempted';
@@ -38,7 +38,7 @@ export interface DoctorReport {
   binding: { loaded: boolean; path?: string; kind?: string; passedOver?: PassedOver[]; error?: string };
   probe: ProbeResult;
   killSwitch: boolean;
-  /** The host's Windows build, loopback settings and matching known issues (lib/host.ts). */
+  /** The host's Windows build, loopback settings and matching known issues (lib/tool/windows-host.ts). */
   host: HostReport;
   bench: MetricResult[];
   verdict: { use: 'yes' | 'no-gain' | 'not-available'; why: string };

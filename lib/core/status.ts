@@ -62,7 +62,7 @@ export function skipped(reason: SkipReason): FastPathStatus {
   return s;
 }
 
-// A server or socket moved here from another thread (lib/transfer.ts), while
+// A server or socket moved here from another thread (lib/core/transfer.ts), while
 // Node sets it up on this thread: fastnet's hooks see only a handle from
 // elsewhere and would record that. Its record comes with it instead.
 let carrying: object | undefined;

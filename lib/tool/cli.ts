@@ -6,7 +6,7 @@
  */
 import { runBench, SCENARIOS, type MetricResult } from './bench.js';
 import { doctor, formatDoctor } from './doctor.js';
-import { rememberRefusal } from './fastsocket.js';
+import { rememberRefusal } from '../core/native-socket.js';
 
 const USAGE = `usage: fastnet doctor [--json] [--duration SECONDS]
        fastnet bench [--json] [--duration SECONDS] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--rounds N]

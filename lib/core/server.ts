@@ -22,7 +22,7 @@ import { tcpClass, UV_TCP_IPV6ONLY, type TcpClass, type TcpHandle } from './bind
 import { adoptedBoundSocket, takeOver } from './bound.js';
 import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError, uvErrorName } from './errors.js';
-import { closeSocket, makeSocket } from './fastsocket.js';
+import { closeSocket, makeSocket } from './native-socket.js';
 import {
   beginAccept, endAccept, installGuards, markThrowMode, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';

@@ -45,7 +45,8 @@ export type TcpClass = new (type: number) => TcpHandle;
 export const TCP_SERVER = 1;
 export const UV_TCP_IPV6ONLY = 1;
 
-const ROOT = path.join(__dirname, '..');
+// The package root: this file is dist/core/binding.js.
+const ROOT = path.join(__dirname, '..', '..');
 
 let injected: NativeBinding | Error | undefined;
 let loaded: NativeBinding | Error | undefined;
