@@ -5,7 +5,8 @@
  */
 import * as net from 'node:net';
 import * as dc from 'node:diagnostics_channel';
-import { setBindingForTesting, setNativeTargetForTesting, tcpClass } from './core/binding.js';
+import { setBindingForTesting, setNativeTargetForTesting } from './core/binding.js';
+import { connectPublishesClientSocket, normalizeArgs, tcpClass } from './core/node-internals.js';
 import { listenToPrimary } from './core/cluster.js';
 import { rememberRefusal } from './core/native-socket.js';
 import {
@@ -16,7 +17,7 @@ import {
   currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, refreshEnv, setPlatformForTesting,
 } from './core/policy.js';
 import { setWindowsReleaseForTesting } from './core/known-issues.js';
-import { hooks, originals } from './core/hooks.js';
+import { hooks } from './core/hooks.js';
 import { bindGuardsReady, bindMethods, configureServer, initServer } from './core/server.js';
 import { BoundSocket, NodeBoundSocket } from './core/bound-socket.js';
 import { configureClient, initClient } from './core/client.js';
@@ -36,8 +37,6 @@ export type { BoundSocketOptions, BoundSocketConstructor } from './core/bound-so
 export type ServerOpts = net.ServerOpts & FastnetOptions;
 /** `net.SocketConstructorOpts` plus fastnet's options. */
 export type SocketConstructorOpts = net.SocketConstructorOpts & FastnetOptions;
-
-const normalizeArgs = (net as unknown as { _normalizeArgs(args: unknown[]): unknown[] })._normalizeArgs;
 
 /** fastnet's `Server`: a `net.Server` with the fast-path options. */
 export interface Server extends net.Server {}
@@ -115,7 +114,7 @@ const clientSocketChannel = dc.channel('net.client.socket');
 // Node 20 publishes 'net.client.socket' in net.connect(); later versions in
 // Socket.prototype.connect(), which fastnet's connect() goes through. Publish
 // exactly where net does, so diagnostics tools see each socket once.
-const connectPublishes = !Function.prototype.toString.call(originals.connect).includes('netClientSocketChannel');
+const connectPublishes = !connectPublishesClientSocket;
 
 // A cluster worker hears from its primary what was done for shared listeners.
 listenToPrimary();

@@ -57,6 +57,34 @@ describe('register: patch() / unpatch()', () => {
     }
   });
 
+  it('a copy of fastnet that keeps its originals flat (before they were keyed by net\'s names): unpatch() restores them exactly', () => {
+    const key = Symbol.for('fastnet.patch');
+    const before = [net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
+      net.Socket.prototype.setKeepAlive, net._createServerHandle];
+    const flat = {
+      listen: before[0], connect: before[1], setNoDelay: before[2], setKeepAlive: before[3], createServerHandle: before[4],
+      ...(net.Socket.prototype.setTypeOfService ? { setTypeOfService: net.Socket.prototype.setTypeOfService } : {}),
+    };
+    // As that copy patches: its record, then stand-ins where the originals were.
+    Object.defineProperty(net, key, { value: { originals: flat, hooks: {} }, configurable: true });
+    const stand = () => {};
+    net.Server.prototype.listen = stand;
+    net.Socket.prototype.connect = stand;
+    net._createServerHandle = stand;
+    try {
+      assert.equal(fastnet.isPatched(), true);
+      assert.equal(fastnet.patch(), false);
+      assert.equal(fastnet.unpatch(), true);
+      assert.deepEqual([net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
+        net.Socket.prototype.setKeepAlive, net._createServerHandle], before);
+      assert.equal(net[key], undefined);
+    } finally {
+      delete net[key];
+      [net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
+        net.Socket.prototype.setKeepAlive, net._createServerHandle] = before;
+    }
+  });
+
   it('the preload entry point is exported as fastnet/register', () => {
     const pkg = require('../package.json');
     assert.equal(pkg.exports['./register'].default, './dist/register.js');

@@ -1,13 +1,12 @@
 /**
- * The only module that touches the native `.node` file and Node's internal
- * TCP handle class. Both are loaded lazily, the first time a decision says
- * "attempt", so nothing native is loaded on other platforms or paths.
+ * The only module that touches the native `.node` file. It is loaded
+ * lazily, the first time a decision says "attempt", so nothing native is
+ * loaded on other platforms or paths. (Node's TCP handle class, which takes
+ * our socket, is node-internals.ts's.)
  * Tests inject their own binding with `setBindingForTesting`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-// The real exports object: in transparent mode _createServerHandle is ours.
-import net = require('node:net');
 import { DamagedFileError, inspectNativeFile, mismatch } from './native-file.js';
 import { debug } from './status.js';
 
@@ -24,34 +23,12 @@ export interface NativeBinding {
   closeSocket(sock: number): number;
 }
 
-/** Node's TCP handle (from tcp_wrap): just the parts fastnet uses. */
-export interface TcpHandle {
-  open(sock: number): number;
-  bind(address: string, port: number, flags?: number): number;
-  bind6(address: string, port: number, flags: number): number;
-  getsockname(out: Record<string, unknown>): number;
-  close(cb?: () => void): void;
-  setNoDelay(enable: boolean): number;
-  setKeepAlive(enable: boolean, delay: number): number;
-  onread?: unknown;
-  onconnection?: (err: number, clientHandle?: TcpHandle) => void;
-  owner?: unknown;
-  [key: string]: unknown;
-}
-
-export type TcpClass = new (type: number) => TcpHandle;
-
-/** tcp_wrap's TCPWrap::SERVER handle type and libuv's UV_TCP_IPV6ONLY flag: fixed values in Node and libuv. */
-export const TCP_SERVER = 1;
-export const UV_TCP_IPV6ONLY = 1;
-
 // The package root: this file is dist/core/binding.js.
 const ROOT = path.join(__dirname, '..', '..');
 
 let injected: NativeBinding | Error | undefined;
 let loaded: NativeBinding | Error | undefined;
 let warned = false;
-let TCP: TcpClass | undefined;
 let targetOverride: { platform: string; arch: string } | undefined;
 let choice: BindingChoice | undefined;
 
@@ -178,51 +155,6 @@ export function bindingReport(): { loaded: boolean; path?: string; kind?: string
   if (!choice) return { loaded: false, passedOver: [], error: loaded instanceof Error ? loaded.message : 'not loaded' };
   return { loaded: n !== null, ...choice, ...(n === null && choice.path ? { error: (loaded as Error).message } : {}) };
 }
-
-/**
- * Node's TCP handle class, which can adopt a socket made elsewhere
- * (`handle.open(socket)`). In order:
- *  - `from`, a handle Node itself just created with `new TCP(...)`;
- *  - `process.binding('tcp_wrap')`. Under --pending-deprecation Node wraps
- *    process.binding in a deprecation (DEP0111) that checks
- *    `process.noDeprecation` on each call, before it warns or marks itself
- *    as warned: fastnet asks with that set, so it warns nobody (nor throws
- *    under --throw-deprecation), and the app's own first call still warns;
- *  - where that is refused (--permission), a handle made by Node's own
- *    createServerHandle (bound to 127.0.0.1, port 0) and closed at once:
- *    async_hooks see that one.
- * Returns a (negative) libuv error code if even that fails, such as EMFILE.
- */
-export function tcpClass(from?: object): TcpClass | number {
-  if (TCP) return TCP;
-  if (from) return TCP = from.constructor as TcpClass;
-  const binding = (process as unknown as { binding?: (name: string) => { TCP?: TcpClass } }).binding;
-  if (typeof binding === 'function') {
-    const p = process as unknown as { noDeprecation?: boolean };
-    const own = Object.prototype.hasOwnProperty.call(p, 'noDeprecation');
-    const was = p.noDeprecation;
-    p.noDeprecation = true;
-    try {
-      const cls = binding.call(process, 'tcp_wrap').TCP;
-      if (typeof cls === 'function') return TCP = cls;
-    } catch { /* refused, as under --permission */ } finally {
-      if (own) p.noDeprecation = was;
-      else delete p.noDeprecation;
-    }
-  }
-  const record = (net as unknown as Record<symbol, { originals: { createServerHandle: CreateServerHandle } } | undefined>)[
-    Symbol.for('fastnet.patch')];
-  const make = record?.originals.createServerHandle ??
-    (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
-  const handle = make('127.0.0.1', 0, 4, undefined, 0);
-  if (typeof handle === 'number') return handle;
-  TCP = handle.constructor as TcpClass;
-  handle.close();
-  return TCP;
-}
-
-type CreateServerHandle = (address: string | null, port: number, addressType: number,
-  fd: number | undefined, flags: number) => TcpHandle | number;
 
 /**
  * The native binding, or null when it cannot be had. A failure warns once

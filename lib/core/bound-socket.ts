@@ -17,7 +17,7 @@
  * pipes (never attempted), transfer.
  */
 import net = require('node:net');
-import type { TcpHandle } from './binding.js';
+import { NodeBoundSocket as NodeClassOrNone, type TcpHandle } from './node-internals.js';
 import { recordBound } from './bound.js';
 import { readFastnetOptions, type FastnetOptions } from './options.js';
 import { currentPlatform } from './policy.js';
@@ -50,17 +50,8 @@ export interface BoundSocketConstructor {
 
 type NodeClass = new (...args: unknown[]) => BoundSocket;
 
-/**
- * Node's own class. Read through the prototype, which fastnet's function
- * shares and whose `constructor` stays Node's: so it is Node's class even
- * when net is patched already (by this or another copy of fastnet).
- */
-export const NodeBoundSocket: NodeClass | undefined = nodeClass();
-
-function nodeClass(): NodeClass | undefined {
-  const current = (net as unknown as { BoundSocket?: NodeClass }).BoundSocket;
-  return typeof current === 'function' ? (current.prototype.constructor as NodeClass) : undefined;
-}
+/** Node's own class (node-internals.ts), undefined where Node has none. */
+export const NodeBoundSocket = NodeClassOrNone as NodeClass | undefined;
 
 /** fastnet's `BoundSocket` (undefined where Node has none). */
 export const BoundSocket: BoundSocketConstructor = (NodeBoundSocket && wrap(NodeBoundSocket)) as BoundSocketConstructor;

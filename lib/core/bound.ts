@@ -21,7 +21,7 @@
  * when the BoundSocket was made.
  */
 import type { Socket as NetSocket } from 'node:net';
-import type { TcpHandle } from './binding.js';
+import type { TcpHandle } from './node-internals.js';
 import { boundOptionError } from './errors.js';
 import {
   guardBoundHandle, guardHandle, releaseHandle, requestedOptions, unsupportedOptionErrorFor, type UnsupportedOptionsMode,

@@ -12,7 +12,7 @@
  *   right before it binds, so that is the moment.
  */
 import { isIP, type Socket as NetSocket } from 'node:net';
-import { tcpClass, UV_TCP_IPV6ONLY, type TcpHandle } from './binding.js';
+import { tcpClass, UV_TCP_IPV6ONLY, type TcpHandle } from './node-internals.js';
 import { boundHandleStatus, connectAdopted } from './bound.js';
 import { uvErrorName } from './errors.js';
 import { closeSocket, makeSocket } from './native-socket.js';

@@ -6,7 +6,7 @@
  * connect, TLS sockets, whose handles forward to the TCP handle).
  */
 import type { Socket as NetSocket } from 'node:net';
-import type { TcpClass, TcpHandle } from './binding.js';
+import { internalSymbol, internalSymbols, type TcpClass, type TcpHandle } from './node-internals.js';
 import { invalidArgType, invalidArgValue, unsupportedOptionError } from './errors.js';
 import { getStatus, recordIgnoredOption } from './status.js';
 
@@ -161,7 +161,7 @@ let ownerSymbol: symbol | null | undefined;
 /** The socket that owns a handle: Node sets it (under its owner_symbol) when it wraps the handle in a socket. */
 function ownerOf(handle: object): object | undefined {
   if (ownerSymbol === undefined) {
-    const found = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
+    const found = internalSymbol(handle, 'owner_symbol');
     if (!found) return undefined; // not set on this handle yet; look again next time
     ownerSymbol = found;
   }
@@ -245,8 +245,8 @@ export function clearPendingOptions(handle: TcpHandle): void {
 export function requestedOptions(socket: NetSocket): string[] {
   const out: string[] = [];
   const s = socket as unknown as Record<symbol, unknown>;
-  for (const sym of Object.getOwnPropertySymbols(socket)) {
-    const g = GUARDED.find((x) => x.symbol === sym.description);
+  for (const [sym, description] of internalSymbols(socket)) {
+    const g = GUARDED.find((x) => x.symbol === description);
     if (g && (g.option === 'typeOfService' ? Boolean(s[sym]) : s[sym] === true)) out.push(g.option);
   }
   return out;

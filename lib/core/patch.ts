@@ -5,35 +5,20 @@
  * Idempotent across copies of fastnet (the record lives under a Symbol.for
  * key on net), and reversible: unpatch() restores net's originals exactly.
  */
-// The real exports object (not a namespace copy): patching writes to it.
-import net = require('node:net');
 import { syncBuiltinESMExports } from 'node:module';
-import { hooks, originals, PATCH_KEY, type Originals, type PatchRecord } from './hooks.js';
-import { BoundSocket, NodeBoundSocket } from './bound-socket.js';
+import { hooks } from './hooks.js';
+import { originals, patchRecord, recordedOriginals, setPatchRecord, targets, type Originals } from './node-internals.js';
 
-const netAny = net as unknown as Record<string | symbol, unknown>;
-const serverProto = net.Server.prototype as unknown as Record<string, unknown>;
-const socketProto = net.Socket.prototype as unknown as Record<string, unknown>;
+type Target = keyof Originals;
 
-/** Where each hook goes on net, and net's original for it. */
-function places(o: Originals): Array<[Record<string | symbol, unknown>, string, unknown]> {
-  const byName: Record<string, unknown> = {
-    listen: o.listen, connect: o.connect, setNoDelay: o.setNoDelay,
-    setKeepAlive: o.setKeepAlive, setTypeOfService: o.setTypeOfService,
-  };
-  return [
-    ...Object.keys(hooks.server).map((name) => [serverProto, name, byName[name]] as [typeof serverProto, string, unknown]),
-    ...Object.keys(hooks.socket).map((name) => [socketProto, name, byName[name]] as [typeof socketProto, string, unknown]),
-    // The cluster primary's shared listening handle.
-    [netAny, '_createServerHandle', o.createServerHandle] as [typeof netAny, string, unknown],
-    // net.BoundSocket, where Node has it: Node's class is known whichever copy patched (bound-socket.ts).
-    ...(NodeBoundSocket ? [[netAny, 'BoundSocket', NodeBoundSocket] as [typeof netAny, string, unknown]] : []),
-  ];
-}
-
-function hookFor(target: unknown, name: string): unknown {
-  if (target === netAny) return name === 'BoundSocket' ? BoundSocket : hooks._createServerHandle;
-  return target === serverProto ? hooks.server[name] : hooks.socket[name];
+/** Each hook's place (target and net's own name for it), with net's original there. */
+function places(o: Originals): Array<[Record<string, unknown>, string, unknown]> {
+  const out: Array<[Record<string, unknown>, string, unknown]> = [];
+  for (const target of Object.keys(hooks) as Target[]) {
+    const own = o[target] as Record<string, unknown>;
+    for (const name of Object.keys(hooks[target])) out.push([targets[target], name, own[name]]);
+  }
+  return out;
 }
 
 /**
@@ -41,10 +26,9 @@ function hookFor(target: unknown, name: string): unknown {
  * this or another copy of fastnet), in which case nothing changes.
  */
 export function patch(): boolean {
-  if (netAny[PATCH_KEY]) return false;
-  const record: PatchRecord = { originals, hooks };
-  Object.defineProperty(net, PATCH_KEY, { value: record, configurable: true });
-  for (const [target, name] of places(originals)) target[name] = hookFor(target, name);
+  if (patchRecord()) return false;
+  setPatchRecord({ originals, hooks });
+  for (const target of Object.keys(hooks) as Target[]) Object.assign(targets[target], hooks[target]);
   // ESM importers of node:net see the same named exports.
   syncBuiltinESMExports();
   return true;
@@ -52,16 +36,16 @@ export function patch(): boolean {
 
 /** Undo `patch()`: net's original methods, exactly. Returns false if net was not patched. */
 export function unpatch(): boolean {
-  const record = netAny[PATCH_KEY] as PatchRecord | undefined;
+  const record = patchRecord();
   if (!record) return false;
-  delete netAny[PATCH_KEY];
+  setPatchRecord(undefined);
   // Restore the originals recorded by whichever copy patched.
-  for (const [target, name, original] of places(record.originals)) target[name] = original;
+  for (const [target, name, original] of places(recordedOriginals(record)!)) target[name] = original;
   syncBuiltinESMExports();
   return true;
 }
 
 /** Whether `node:net` is patched (by any copy of fastnet). */
 export function isPatched(): boolean {
-  return Boolean(netAny[PATCH_KEY]);
+  return patchRecord() !== undefined;
 }

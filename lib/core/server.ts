@@ -18,7 +18,9 @@
  * path their handles are guarded from unsupported options.
  */
 import type { Server as NetServer } from 'node:net';
-import { tcpClass, UV_TCP_IPV6ONLY, type TcpClass, type TcpHandle } from './binding.js';
+import {
+  lookupSeam, normalizeArgs, primarySeam, tcpClass, UV_TCP_IPV6ONLY, type CreateServerHandle, type TcpClass, type TcpHandle,
+} from './node-internals.js';
 import { adoptedBoundSocket, takeOver } from './bound.js';
 import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError, uvErrorName } from './errors.js';
@@ -223,7 +225,7 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
   const undo: Undo = [];
   // Node resolves any host with dns.lookup(host, ...) and binds from its callback.
   const host = hostOf(args);
-  if (host !== undefined) carry(undo, dnsModule(), 'lookup', a, (callArgs) => callArgs[0] === host, (cb) => resolved(a, cb));
+  if (host !== undefined) carry(undo, lookupSeam(), a, (callArgs) => callArgs[0] === host, (cb) => resolved(a, cb));
   if (inClusterWorker()) carryToPrimary(undo, a);
   const previous = arming;
   arming = a;
@@ -244,8 +246,6 @@ function hostOf(args: unknown[]): string | undefined {
   const host = options !== null && typeof options === 'object' ? options.host : undefined;
   return typeof host === 'string' && host !== '' ? host : undefined;
 }
-
-const normalizeArgs = (netModule() as unknown as { _normalizeArgs(args: unknown[]): unknown[] })._normalizeArgs;
 
 /** dns.lookup's callback, armed: Node binds from here, to the address it resolved. */
 function resolved(a: Arming, cb: Callback): Callback {
@@ -270,9 +270,9 @@ function resolved(a: Arming, cb: Callback): Callback {
   };
 }
 
-/** In a cluster worker, Node's listen() asks the primary for the handle through cluster._getServer(server, query, cb). */
+/** In a cluster worker, Node's listen() asks the primary for the handle (node-internals.ts: primarySeam). */
 function carryToPrimary(undo: Undo, a: Arming): void {
-  carry(undo, clusterModule(), '_getServer', a, (callArgs) => callArgs[0] === a.server,
+  carry(undo, primarySeam(), a, (callArgs) => callArgs[0] === a.server,
     (cb, callArgs) => onPrimaryHandle(a, cb, callArgs[1]));
 }
 
@@ -349,7 +349,7 @@ type Callback = (this: unknown, ...args: unknown[]) => unknown;
  * through), wrapping the callback it passes. Undone right after; a reference
  * taken meanwhile keeps calling the original.
  */
-function carry(undo: Undo, target: Record<string, unknown>, name: string, a: Arming,
+function carry(undo: Undo, { target, name }: { target: Record<string, unknown>; name: string }, a: Arming,
   isNodes: (callArgs: unknown[]) => boolean, wrapCallback: (cb: Callback, callArgs: unknown[]) => Callback): void {
   const original = target[name] as Callback;
   if (typeof original !== 'function') return;
@@ -375,18 +375,6 @@ function carry(undo: Undo, target: Record<string, unknown>, name: string, a: Arm
     done = true;
     if (target[name] === once) target[name] = original;
   });
-}
-
-let dns: Record<string, unknown> | undefined;
-let cluster: Record<string, unknown> | undefined;
-function dnsModule(): Record<string, unknown> {
-  return dns ??= require('node:dns') as Record<string, unknown>;
-}
-function clusterModule(): Record<string, unknown> {
-  return cluster ??= require('node:cluster') as Record<string, unknown>;
-}
-function netModule(): Record<string, unknown> {
-  return require('node:net') as Record<string, unknown>;
 }
 
 /**
@@ -432,9 +420,6 @@ function onPrimaryHandle(a: Arming, cb: Callback, query: unknown): Callback {
     return result;
   };
 }
-
-export type CreateServerHandle = (address: string | null, port: number, addressType: number,
-  fd: number | undefined, flags: number) => TcpHandle | number;
 
 /**
  * `net._createServerHandle` with the fast path: the cluster primary makes the

@@ -24,7 +24,7 @@
  * patch()); servers and sockets of a second copy move as Node moves them.
  */
 import net = require('node:net');
-import { tcpClass, type TcpHandle } from './binding.js';
+import { internalSymbol, targets, tcpClass, type TcpHandle } from './node-internals.js';
 import { guardHandle, modeOf, type UnsupportedOptionsMode } from './options.js';
 import { watchAccepts } from './server.js';
 import { getStatus, restoreStatus, snapshot, withoutDecisions, type FastPathStatus } from './status.js';
@@ -144,7 +144,7 @@ const MARK = Symbol.for('fastnet.transfer');
  */
 function wrapPair(proto: object, transfer: (m: Method) => Method, deserialize: (m: Method) => Method): boolean {
   const find = (description: string) => {
-    const symbol = Object.getOwnPropertySymbols(proto).find((s) => s.description === description);
+    const symbol = internalSymbol(proto, description);
     const descriptor = symbol && Object.getOwnPropertyDescriptor(proto, symbol);
     return descriptor && typeof descriptor.value === 'function' ? { symbol: symbol!, descriptor } : undefined;
   };
@@ -167,8 +167,8 @@ let installed: { server: boolean; socket: boolean } | undefined;
  */
 export function installTransfer(): { server: boolean; socket: boolean } {
   installed ??= {
-    server: wrapPair(net.Server.prototype, transferWithRecord, deserializeServer),
-    socket: wrapPair(net.Socket.prototype, transferWithRecord, deserializeSocket),
+    server: wrapPair(targets.server, transferWithRecord, deserializeServer),
+    socket: wrapPair(targets.socket, transferWithRecord, deserializeSocket),
   };
   return installed;
 }
