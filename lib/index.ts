@@ -22,7 +22,9 @@ import { bindGuardsReady, bindMethods, configureServer, initServer } from './cor
 import { BoundSocket, NodeBoundSocket } from './core/bound-socket.js';
 import { configureClient, initClient } from './core/client.js';
 import { patch, unpatch, isPatched } from './core/patch.js';
-import { getStatus, snapshot, stats, type FastPathStats, type FastPathStatus } from './core/status.js';
+import {
+  getStatus, INHERITED, listenerOf, snapshot, stats, type FastPathStats, type FastPathStatus,
+} from './core/status.js';
 import { installTransfer } from './core/transfer.js';
 
 export * from 'node:net';
@@ -168,8 +170,7 @@ export function fastPathStatus(target: net.Socket | net.Server | BoundSocket): F
   }
   const own = getStatus(target);
   if (own) return snapshot(target, own);
-  const t = target as unknown as { server?: object | null; _server?: object | null };
-  const listener = target instanceof net.Socket ? t.server ?? t._server : undefined;
+  const listener = target instanceof net.Socket ? listenerOf(target) : undefined;
   if (listener) {
     const parent = getStatus(listener);
     if (parent) return snapshot(target, parent, INHERITED);
@@ -180,8 +181,6 @@ export function fastPathStatus(target: net.Socket | net.Server | BoundSocket): F
   }
   return { state: 'skipped', reason: 'untracked' };
 }
-
-const INHERITED = Object.freeze({ inherited: true });
 
 /**
  * Set fastnet's options (`loopbackFastPath`, `unsupportedOptions`) on a

@@ -5,6 +5,7 @@
  * our socket, is node-internals.ts's.)
  * Tests inject their own binding with `setBindingForTesting`.
  */
+import { flagOn } from './env.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DamagedFileError, inspectNativeFile, mismatch } from './native-file.js';
@@ -89,7 +90,7 @@ export function chooseBinding(opts: ChooseOptions = {}): { choice: BindingChoice
     } catch {
       continue; // not there: nothing to pass over
     }
-    if (c.kind === 'local build' && isSet(env.PREBUILDS_ONLY)) {
+    if (c.kind === 'local build' && flagOn(env.PREBUILDS_ONLY)) {
       passedOver.push({ path: c.path, reason: 'PREBUILDS_ONLY is set' });
       continue;
     }
@@ -126,10 +127,6 @@ function noBindingMessage(root: string, platform: string, arch: string, passedOv
   }
   for (const p of passedOver) parts.push(`passed over ${p.path}: ${p.reason}`);
   return parts.join('; ');
-}
-
-function isSet(v: string | undefined): boolean {
-  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
 }
 
 function loadBinding(): NativeBinding {

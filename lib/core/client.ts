@@ -14,14 +14,13 @@
 import { isIP, type Socket as NetSocket } from 'node:net';
 import { tcpClass, UV_TCP_IPV6ONLY, type TcpHandle } from './node-internals.js';
 import { boundHandleStatus, connectAdopted } from './bound.js';
-import { uvErrorName } from './errors.js';
 import { closeSocket, makeSocket } from './native-socket.js';
 import {
   clearPendingOptions, guardHandle, readFastnetOptions, requestedOptions, unsupportedOptionErrorFor,
   type FastnetOptions, type UnsupportedOptionsMode,
 } from './options.js';
 import { currentEnv, decide, type Decision, type PolicyEnv, type SkipReason } from './policy.js';
-import { PENDING, setStatus, skipped } from './status.js';
+import { PENDING, setStatus, skipped, uvFailed } from './status.js';
 
 /** Per-socket settings, kept only for sockets that have any or that wait for a host name. */
 interface ClientConfig {
@@ -221,7 +220,7 @@ function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, con
   const err = tcp.open(made.sock);
   if (err !== 0) {
     closeSocket(made.sock); // open() failed, so the socket is still ours
-    return setStatus(socket, Object.freeze({ state: 'failed', code: uvErrorName(err), errno: err }));
+    return setStatus(socket, uvFailed(err));
   }
   // From here on Node's handle owns the socket.
   if (applied) guardHandle(tcp, socket, mode);

@@ -4,6 +4,7 @@
  * build and the FASTNET_ALLOW_KNOWN_ISSUES override. The table is data; the
  * decision that uses it stays in policy.ts (pure).
  */
+import { envFlag } from './env.js';
 import * as os from 'node:os';
 
 /**
@@ -85,10 +86,9 @@ export function crashIssueFor(build: number | undefined): KnownIssue | undefined
   return undefined;
 }
 
-/** FASTNET_ALLOW_KNOWN_ISSUES=1 (any value but '', '0' or 'false'). */
+/** FASTNET_ALLOW_KNOWN_ISSUES on (env.ts: any value but '', '0' or 'false'). */
 export function allowKnownIssuesFromEnv(): boolean {
-  const v = process.env.FASTNET_ALLOW_KNOWN_ISSUES;
-  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+  return envFlag('FASTNET_ALLOW_KNOWN_ISSUES');
 }
 
 /** The policy's view of this host, for `currentEnv()`. */

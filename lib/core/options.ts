@@ -8,7 +8,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { internalSymbol, internalSymbols, type TcpClass, type TcpHandle } from './node-internals.js';
 import { invalidArgType, invalidArgValue, unsupportedOptionError } from './errors.js';
-import { getStatus, recordIgnoredOption } from './status.js';
+import { getStatus, listenerOf, recordIgnoredOption } from './status.js';
 
 /**
  * The socket options Microsoft documents as supported on a socket that uses
@@ -118,7 +118,7 @@ function guardFor(handle: object): Guard | undefined {
     // as its own; like any accepted socket, it is not destroyed for an option.
     return { mode: socket[kThrow] ? 'throw' : 'ignore', record: socket, socket: own.inherited ? undefined : socket };
   }
-  const listener = socket.server;
+  const listener = listenerOf(socket);
   if (listener && appliedOf(listener)) {
     return { mode: (listener as { [kThrow]?: boolean })[kThrow] ? 'throw' : 'ignore', record: socket };
   }

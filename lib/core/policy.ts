@@ -2,6 +2,7 @@
  * The one place that decides whether a socket gets the loopback fast path,
  * and why not. Pure: everything it depends on comes in through arguments.
  */
+import { envFlag } from './env.js';
 import { isIPv4, isIPv6 } from 'node:net';
 import { crashIssueFor, knownIssueEnv } from './known-issues.js';
 
@@ -129,11 +130,10 @@ export function currentPlatform(): string {
 let disabled = envDisabled();
 
 function envDisabled(): boolean {
-  const v = process.env.FASTNET_DISABLE;
-  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+  return envFlag('FASTNET_DISABLE');
 }
 
-/** The kill switch: FASTNET_DISABLE=1 (any value but '', '0' or 'false') when fastnet loaded, or setKillSwitch(). */
+/** The kill switch: FASTNET_DISABLE on (env.ts: any value but '', '0' or 'false') when fastnet loaded, or setKillSwitch(). */
 export function killSwitchOn(): boolean {
   return disabled;
 }

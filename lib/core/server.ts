@@ -23,13 +23,13 @@ import {
 } from './node-internals.js';
 import { adoptedBoundSocket, takeOver } from './bound.js';
 import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
-import { clusterOptionError, uvErrorName } from './errors.js';
+import { clusterOptionError } from './errors.js';
 import { closeSocket, makeSocket } from './native-socket.js';
 import {
   beginAccept, endAccept, installGuards, markThrowMode, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';
 import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
-import { countAccepted, countSkip, countStatus, setStatus, skipped, type FastPathStatus } from './status.js';
+import { countAccepted, countSkip, countStatus, setStatus, skipped, uvFailed, type FastPathStatus } from './status.js';
 
 const kConfig = Symbol('fastnet.server');
 const NO_OPTIONS: FastnetOptions = Object.freeze({});
@@ -58,10 +58,6 @@ export function configureServer(server: NetServer, options: FastnetOptions): voi
 /** A server's fastnet options (none set: an empty object). */
 export function serverConfig(server: NetServer): FastnetOptions {
   return (server as HookedServer)[kConfig] ?? NO_OPTIONS;
-}
-
-function failed(err: number): FastPathStatus {
-  return Object.freeze({ state: 'failed', code: uvErrorName(err), errno: err });
 }
 
 /**
@@ -169,13 +165,13 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
   const opened = handle.open(made.sock);
   if (opened !== 0) {
     closeSocket(made.sock); // open() failed, so the socket is still ours
-    decided(a, failed(opened), true);
+    decided(a, uvFailed(opened), true);
     return nodeBind.call(handle, address, port, flags);
   }
   // From here on Node's handle owns the socket; Node closes it on any error.
   // IPv6: our socket is V6ONLY, and libuv would clear that without the flag.
   const err = nodeBind.call(handle, address, port, family === 6 ? (flags ?? 0) | UV_TCP_IPV6ONLY : flags);
-  decided(a, err === 0 ? made.status : failed(err), true);
+  decided(a, err === 0 ? made.status : uvFailed(err), true);
   return err;
 }
 
@@ -215,7 +211,7 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
   const s = server as HookedServer;
   const TCP = bindGuardsReady();
   if (typeof TCP === 'number') {
-    setStatus(s, failed(TCP));
+    setStatus(s, uvFailed(TCP));
     return original.apply(server, args);
   }
   // Node's listen() counts each call in _listeningId; a later listen() or close() supersedes this one.
@@ -432,7 +428,7 @@ export function createServerHandleWithFastPath(original: CreateServerHandle, add
   if (currentPlatform() !== 'win32' || (typeof fd === 'number' && fd >= 0) || addressType === -1) return make();
   const TCP = bindGuardsReady();
   if (typeof TCP === 'number') {
-    countStatus(failed(TCP));
+    countStatus(uvFailed(TCP));
     return make();
   }
   const a: Arming = { kind: 'primary', config: NO_OPTIONS, key: [address, port, addressType], pending: 0 };
@@ -454,7 +450,7 @@ export function constructArmed<T>(config: FastnetOptions, construct: () => T,
   out: { status?: FastPathStatus; handle?: TcpHandle }): T {
   const TCP = bindGuardsReady();
   if (typeof TCP === 'number') {
-    out.status = failed(TCP);
+    out.status = uvFailed(TCP);
     return construct();
   }
   const a: Arming = { kind: 'bound', config, key: null, pending: 0 };

@@ -7,6 +7,7 @@
  */
 import * as dc from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
+import { uvErrorName } from './errors.js';
 import type { SkipReason } from './policy.js';
 
 /** The fast-path state of a socket or server, as returned by `fastPathStatus()`. */
@@ -54,6 +55,40 @@ export const statusChannel = dc.channel('fastnet:status');
 export const APPLIED: FastPathStatus = Object.freeze({ state: 'applied' });
 export const PENDING: FastPathStatus = Object.freeze({ state: 'pending' });
 const skips = new Map<SkipReason, FastPathStatus>();
+
+// One frozen status per outcome and code, shared by every socket that gets it.
+const outcomes = new Map<string, FastPathStatus>();
+
+/**
+ * The (shared) status for an OS or libuv error: `failed`, or `unsupported`
+ * (the stack refuses the ioctl; `remembered` when later sockets skip the attempt).
+ */
+export function errorStatus(state: 'failed' | 'unsupported', code: string, errno: number, remembered = false): FastPathStatus {
+  const key = `${state}:${code}:${errno}:${remembered}`;
+  let s = outcomes.get(key);
+  if (!s) {
+    s = Object.freeze(remembered ? { state, code, errno, remembered: true } : { state, code, errno }) as FastPathStatus;
+    outcomes.set(key, s);
+  }
+  return s;
+}
+
+/** `failed` with a libuv error from Node's handle (making, opening or binding it). */
+export function uvFailed(err: number): FastPathStatus {
+  return errorStatus('failed', uvErrorName(err), err);
+}
+
+/**
+ * The listener that accepted `socket`, if it is an accepted one. Node sets
+ * `server` (and `_server`, which older code and some wrappers keep).
+ */
+export function listenerOf(socket: object): object | undefined {
+  const s = socket as { server?: object | null; _server?: object | null };
+  return s.server ?? s._server ?? undefined;
+}
+
+/** What an accepted socket adds to its listener's status. */
+export const INHERITED = Object.freeze({ inherited: true });
 
 /** The (shared) status for a skip. */
 export function skipped(reason: SkipReason): FastPathStatus {

@@ -27,7 +27,7 @@ import net = require('node:net');
 import { internalSymbol, targets, tcpClass, type TcpHandle } from './node-internals.js';
 import { guardHandle, modeOf, type UnsupportedOptionsMode } from './options.js';
 import { watchAccepts } from './server.js';
-import { getStatus, restoreStatus, snapshot, withoutDecisions, type FastPathStatus } from './status.js';
+import { getStatus, INHERITED, listenerOf, restoreStatus, snapshot, withoutDecisions, type FastPathStatus } from './status.js';
 
 const TRANSFER = 'messaging_transfer_symbol';
 const DESERIALIZE = 'messaging_deserialize_symbol';
@@ -57,7 +57,7 @@ function recordOf(target: object): Carried | undefined {
   let holder = target;
   let extra: object | undefined;
   if (status === undefined && target instanceof net.Socket) {
-    const listener = (target as Moved).server ?? (target as Moved)._server;
+    const listener = listenerOf(target);
     status = listener ? getStatus(listener) : undefined;
     holder = listener!;
     extra = INHERITED;
@@ -66,8 +66,6 @@ function recordOf(target: object): Carried | undefined {
   const { ignoredOptions = [], ...rest } = snapshot(target, status, extra);
   return { v: 1, status: rest as FastPathStatus, ignoredOptions, mode: modeOf(holder) };
 }
-
-const INHERITED = Object.freeze({ inherited: true });
 
 /** The record in transfer data, checked; undefined when there is none (a thread without fastnet sent it). */
 function carriedIn(data: unknown): Carried | undefined {

@@ -3,9 +3,9 @@
  */
 import { bindingReport, currentArch, native, type PassedOver } from '../core/binding.js';
 import { runBench, type MetricResult } from './bench.js';
-import { isUnsupportedCode, osErrorName } from '../core/errors.js';
+import { attempt } from '../core/native-socket.js';
 import { currentPlatform, killSwitchOn } from '../core/policy.js';
-import { formatHost, hostVerdict, inspectHost, type HostReport } from './windows-host.js';
+import { formatHost, hostVerdict, inspectHost, type HostReport, type Verdict } from './windows-host.js';
 
 export interface ProbeResult {
   state: 'applied' | 'unsupported' | 'failed' | 'not-attempted';
@@ -20,13 +20,12 @@ export function probe(): ProbeResult {
   if (platform !== 'win32') return { state: 'not-attempted', reason: 'not Windows' };
   const n = native();
   if (!n) return { state: 'not-attempted', reason: 'native binding not loaded' };
-  const sock = n.createSocket(4);
-  if (sock < 0) return { state: 'failed', code: osErrorName(-sock, platform), errno: -sock };
-  const err = n.enableLoopbackFastPath(sock);
-  n.closeSocket(sock);
-  if (err === 0) return { state: 'applied' };
-  const code = osErrorName(err, platform);
-  return { state: isUnsupportedCode(code) ? 'unsupported' : 'failed', code, errno: err };
+  // The hooks' own attempt, with nothing remembered; the socket is closed at once.
+  const { sock, status } = attempt(n, 4, false);
+  if (sock >= 0) n.closeSocket(sock);
+  if (status.state === 'applied') return { state: 'applied' };
+  if (status.state === 'unsupported' || status.state === 'failed') return { state: status.state, code: status.code, errno: status.errno };
+  return { state: 'not-attempted', reason: status.state };
 }
 
 export interface DoctorReport {
@@ -41,7 +40,7 @@ export interface DoctorReport {
   /** The host's Windows build, loopback settings and matching known issues (lib/tool/windows-host.ts). */
   host: HostReport;
   bench: MetricResult[];
-  verdict: { use: 'yes' | 'no-gain' | 'not-available'; why: string };
+  verdict: Verdict;
 }
 
 /** Gather the report; the short benchmark takes about `benchSeconds`. */
@@ -60,7 +59,7 @@ export async function doctor(benchSeconds = 4, onProgress?: (m: string) => void)
   };
 }
 
-function verdict(p: ProbeResult, bench: MetricResult[]): DoctorReport['verdict'] {
+function verdict(p: ProbeResult, bench: MetricResult[]): Verdict {
   if (p.state !== 'applied') {
     return { use: 'not-available', why: p.reason ?? `the OS refused the ioctl (${p.code})` };
   }

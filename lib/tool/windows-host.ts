@@ -126,7 +126,7 @@ function safe<T>(fn: () => T): T | undefined {
   }
 }
 
-/** The doctor's verdict (same shape as `DoctorReport['verdict']`). */
+/** The doctor's verdict: whether to use fastnet here, and why. */
 export interface Verdict { use: 'yes' | 'no-gain' | 'not-available'; why: string }
 
 /**
