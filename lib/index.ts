@@ -4,9 +4,8 @@
  * Everywhere else it is net, untouched.
  */
 import * as net from 'node:net';
-import * as dc from 'node:diagnostics_channel';
 import { setBindingForTesting, setNativeTargetForTesting } from './core/binding.js';
-import { connectPublishesClientSocket, normalizeArgs, tcpClass } from './core/node-internals.js';
+import { tcpClass } from './core/node-internals.js';
 import { listenToPrimary } from './core/cluster.js';
 import { rememberRefusal } from './core/native-socket.js';
 import {
@@ -17,10 +16,9 @@ import {
   currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, refreshEnv, setPlatformForTesting,
 } from './core/policy.js';
 import { setWindowsReleaseForTesting } from './core/known-issues.js';
-import { hooks } from './core/hooks.js';
-import { bindGuardsReady, bindMethods, configureServer, initServer } from './core/server.js';
+import { bindGuardsReady, bindMethods, configureServer } from './core/server.js';
 import { BoundSocket, NodeBoundSocket } from './core/bound-socket.js';
-import { configureClient, initClient } from './core/client.js';
+import { configureClient } from './core/client.js';
 import { patch, unpatch, isPatched } from './core/patch.js';
 import {
   getStatus, INHERITED, listenerOf, snapshot, stats, type FastPathStats, type FastPathStatus,
@@ -35,117 +33,16 @@ export type { SkipReason } from './core/policy.js';
 export type { NativeBinding } from './core/binding.js';
 export type { BoundSocketOptions, BoundSocketConstructor } from './core/bound-socket.js';
 
-/** `net.ServerOpts` plus fastnet's options. */
-export type ServerOpts = net.ServerOpts & FastnetOptions;
-/** `net.SocketConstructorOpts` plus fastnet's options. */
-export type SocketConstructorOpts = net.SocketConstructorOpts & FastnetOptions;
-
-/** fastnet's `Server`: a `net.Server` with the fast-path options. */
-export interface Server extends net.Server {}
-export interface ServerConstructor {
-  new (connectionListener?: (socket: net.Socket) => void): Server;
-  new (options?: ServerOpts, connectionListener?: (socket: net.Socket) => void): Server;
-  (connectionListener?: (socket: net.Socket) => void): Server;
-  (options?: ServerOpts, connectionListener?: (socket: net.Socket) => void): Server;
-  readonly prototype: Server;
-}
-
-/** fastnet's `Socket`: a `net.Socket` with the fast-path options. */
-export interface Socket extends net.Socket {
-  connect(options: net.SocketConnectOpts & FastnetOptions, connectionListener?: () => void): this;
-  connect(port: number, host: string, connectionListener?: () => void): this;
-  connect(port: number, connectionListener?: () => void): this;
-  connect(path: string, connectionListener?: () => void): this;
-}
-export interface SocketConstructor {
-  new (options?: SocketConstructorOpts): Socket;
-  (options?: SocketConstructorOpts): Socket;
-  readonly prototype: Socket;
-}
-
-// Real classes behind exported functions: a prototype chain built with
-// Object.setPrototypeOf (the ES5 way) made every fastnet socket measurably
-// slower in Node's own code (docs/testing.md, "Measuring"). The functions in
-// front keep net's behaviour of working with and without `new`.
-class FastServer extends net.Server {
-  constructor(options?: unknown, connectionListener?: unknown) {
-    super(options as net.ServerOpts, connectionListener as undefined);
-    if (typeof options === 'object' && options !== null) initServer(this, options);
-  }
-}
-class FastSocket extends net.Socket {
-  constructor(options?: SocketConstructorOpts) {
-    super(options);
-    initClient(this, options);
-  }
-}
-
-/**
- * `net.Server` that applies the loopback fast path to its listening socket on
- * Windows (so accepted sockets inherit it). Options: `loopbackFastPath`
- * (false opts out, true also covers 0.0.0.0) and `unsupportedOptions`.
- */
-export const Server = function Server(options?: unknown, connectionListener?: unknown): Server {
-  // A subclass of ours (`class X extends fastnet.Server`) gets an instance of itself.
-  return new.target === undefined || new.target === Server ? new FastServer(options, connectionListener)
-    : Reflect.construct(FastServer, [options, connectionListener], new.target);
-} as unknown as ServerConstructor;
-
-/**
- * `net.Socket` whose connections to loopback addresses use the fast path on
- * Windows. Options: `loopbackFastPath` and `unsupportedOptions`.
- */
-export const Socket = function Socket(options?: SocketConstructorOpts): Socket {
-  return new.target === undefined || new.target === Socket ? new FastSocket(options)
-    : Reflect.construct(FastSocket, [options], new.target);
-} as unknown as SocketConstructor;
-
-for (const [Exported, Impl, Base, own] of [
-  [Server, FastServer, net.Server, hooks.server], [Socket, FastSocket, net.Socket, hooks.socket],
-] as const) {
-  (Exported as { prototype: object }).prototype = Impl.prototype;
-  Object.defineProperty(Impl.prototype, 'constructor', { configurable: true, writable: true, value: Exported });
-  // Static members (net.Socket has none of its own today) come from net's class.
-  Object.setPrototypeOf(Exported, Base);
-  for (const [name, value] of Object.entries(own)) {
-    Object.defineProperty(Impl.prototype, name, { configurable: true, writable: true, value });
-  }
-}
-
-const clientSocketChannel = dc.channel('net.client.socket');
-// Node 20 publishes 'net.client.socket' in net.connect(); later versions in
-// Socket.prototype.connect(), which fastnet's connect() goes through. Publish
-// exactly where net does, so diagnostics tools see each socket once.
-const connectPublishes = !connectPublishesClientSocket;
+export {
+  Server, Socket, createServer, connect, connect as createConnection, Socket as Stream,
+  type ServerOpts, type SocketConstructorOpts, type ServerConstructor, type SocketConstructor,
+} from './core/classes.js';
 
 // A cluster worker hears from its primary what was done for shared listeners.
 listenToPrimary();
 
 // A server or socket moved to a worker thread keeps its record there, where Node can move them (lib/core/transfer.ts).
 installTransfer();
-
-/** Like `net.createServer()`, returning a fastnet `Server`. */
-export function createServer(connectionListener?: (socket: net.Socket) => void): Server;
-export function createServer(options?: ServerOpts, connectionListener?: (socket: net.Socket) => void): Server;
-export function createServer(options?: ServerOpts | ((socket: net.Socket) => void),
-  connectionListener?: (socket: net.Socket) => void): Server {
-  return new Server(options as ServerOpts, connectionListener);
-}
-
-/** Like `net.connect()` / `net.createConnection()`, returning a fastnet `Socket`. */
-export function connect(options: net.NetConnectOpts & FastnetOptions, connectionListener?: () => void): Socket;
-export function connect(port: number, host?: string, connectionListener?: () => void): Socket;
-export function connect(path: string, connectionListener?: () => void): Socket;
-export function connect(...args: unknown[]): Socket {
-  // The same steps as net.connect, with fastnet's Socket.
-  const normalized = normalizeArgs(args) as [net.NetConnectOpts & { timeout?: number }, unknown];
-  const options = normalized[0];
-  const socket: Socket = new FastSocket(options as SocketConstructorOpts);
-  if (connectPublishes && clientSocketChannel.hasSubscribers) clientSocketChannel.publish({ socket });
-  if (options.timeout) socket.setTimeout(options.timeout);
-  return (socket.connect as (...a: unknown[]) => Socket)(normalized);
-}
-export { connect as createConnection, Socket as Stream };
 
 /**
  * `net.BoundSocket` (where Node has it; undefined elsewhere), deciding the
