@@ -6,11 +6,11 @@
 // reads the fast-path status; test/apps/judge.js checks data, status and
 // socket options. The database servers run on Linux, started once per run.
 //
-//   node scripts/apps.js                      plain net (the reference), then
-//                                             pass-through, simulated Windows with
-//                                             the ioctl refused, and with it applied
-//   node scripts/apps.js --wine PATH/node.exe plain net and fastnet on node.exe under Wine
-//                                             (the servers stay on Linux, same loopback)
+//   node scripts/tiers/apps.js                      plain net (the reference), then
+//                                                   pass-through, simulated Windows with
+//                                                   the ioctl refused, and with it applied
+//   node scripts/tiers/apps.js --wine PATH/node.exe plain net and fastnet on node.exe under Wine
+//                                                   (the servers stay on Linux, same loopback)
 // Options: --cases pg,http  --modes passthrough,simulated-applied  --details (statuses and options per connection kind)
 //          --no-preload   leave the preload out but expect its statuses (must fail)
 //          --fault corrupt   change one byte of every large write (data checks must fail)
@@ -19,11 +19,11 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const servers = require('../test/apps/servers');
-const { judge, judgeStrays, markGaps, caseLine } = require('../test/apps/judge');
+const servers = require('../../test/apps/servers');
+const { judge, judgeStrays, markGaps, caseLine } = require('../../test/apps/judge');
 const { ensurePackages } = require('./debian');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const argv = process.argv.slice(2);
 const arg = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const flag = (name) => argv.includes(`--${name}`);
@@ -120,11 +120,11 @@ function prepare() {
     wine.ensureWine();
     if (!fs.existsSync(path.join(root, 'prebuilds', 'win32-x64'))) {
       ensurePackages(['g++-mingw-w64-x86-64'], 'apps');
-      require('node:child_process').execFileSync(process.execPath, [path.join(__dirname, 'prebuild.js'), '--arch', 'x64'],
+      require('node:child_process').execFileSync(process.execPath, [path.join(root, 'scripts', 'build', 'prebuild.js'), '--arch', 'x64'],
         { stdio: 'inherit' });
     }
   } else if (!fs.existsSync(path.join(root, 'native', 'build', 'Release', 'fastnet.node'))) {
-    throw new Error('apps: native/build/Release/fastnet.node is missing; run `npm test` once (or node scripts/dev-setup.js)');
+    throw new Error('apps: native/build/Release/fastnet.node is missing; run `npm test` once (or node scripts/build/dev-setup.js)');
   }
 }
 

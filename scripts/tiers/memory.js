@@ -5,7 +5,7 @@
 // open, and process.memoryUsage() after full garbage collections, before and
 // after. Runs alternate between net and fastnet; the median per pair is shown.
 //
-//   node scripts/memory.js [--pairs 10000] [--runs 3] [--mode applied|refused|passthrough] [--wine PATH/node.exe]
+//   node scripts/tiers/memory.js [--pairs 10000] [--runs 3] [--mode applied|refused|passthrough] [--wine PATH/node.exe]
 //
 // --mode: the simulated Windows path with the ioctl applied (default) or
 // refused (the POSIX twin), or plain pass-through. Under --wine the real
@@ -14,7 +14,7 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const argv = process.argv.slice(2);
 const arg = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
 

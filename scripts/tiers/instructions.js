@@ -9,8 +9,8 @@
 // look several percent dearer than it is. V8's helper threads are off so that
 // all of it is counted on one thread.
 //
-//   node scripts/instructions.js [--n1 4000] [--n2 10000] [--variants net,fastnet,passthrough]
-//   node scripts/instructions.js --by-function [--variants net,fastnet] [--n1 4000] [--n2 10000] [--top 30]
+//   node scripts/tiers/instructions.js [--n1 4000] [--n2 10000] [--variants net,fastnet,passthrough]
+//   node scripts/tiers/instructions.js --by-function [--variants net,fastnet] [--n1 4000] [--n2 10000] [--top 30]
 //
 // --by-function: two variants (net and fastnet unless named) once each, with
 // `node --perf-basic-prof` so that JIT code can be named from
@@ -31,7 +31,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 
 function child(variant, n) {
   const net = require('node:net');

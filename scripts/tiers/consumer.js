@@ -2,7 +2,7 @@
 // Installs fastnet as its users do, from the tarball `npm pack` makes, and
 // uses it from a new project.
 //
-//   node scripts/consumer.js [--tarball FILE] [--wine] [--keep]
+//   node scripts/tiers/consumer.js [--tarball FILE] [--wine] [--keep]
 //
 // Linux (default):
 //   - npm pack (prepack builds dist/ and the prebuilds), its size, and its
@@ -24,7 +24,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { ensurePackages } = require('./debian');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const argv = process.argv.slice(2);
 const arg = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
 const WINE = argv.includes('--wine');
@@ -281,7 +281,7 @@ async function windows(tgz) {
   });
   await check('node.exe in this checkout, which holds the Linux build: loads the win32 prebuild', async () => {
     const linuxBuild = path.join(root, 'native', 'build', 'Release', 'fastnet.node');
-    if (!fs.existsSync(linuxBuild)) execFileSync(process.execPath, [path.join(__dirname, 'dev-setup.js')], { stdio: 'inherit' });
+    if (!fs.existsSync(linuxBuild)) execFileSync(process.execPath, [path.join(root, 'scripts', 'build', 'dev-setup.js')], { stdio: 'inherit' });
     assert.equal(fs.readFileSync(linuxBuild).readUInt32BE(0), 0x7f454c46, 'the checkout has no Linux (ELF) build');
     const { report } = await json(root, [path.join(root, 'dist', 'cli.js'), 'doctor', '--json', '--duration', '1']);
     assert.equal(report.binding.loaded, true);
