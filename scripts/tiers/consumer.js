@@ -22,12 +22,19 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 const { ensurePackages } = require('./debian');
 
 const root = path.join(__dirname, '..', '..');
-const argv = process.argv.slice(2);
-const arg = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
-const WINE = argv.includes('--wine');
+const { values: args } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    tarball: { type: 'string' },
+    wine: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const WINE = args.wine;
 const NODE_EXE = '24.21.0';
 const fixtures = path.join(root, 'test', 'consumer');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastnet-consumer-'));
@@ -91,7 +98,7 @@ function expectedFiles() {
 }
 
 function pack() {
-  const given = arg('tarball');
+  const given = args.tarball;
   if (given) return path.resolve(given);
   // The prebuilds are cross-built at pack time (prepack).
   ensurePackages(['g++-mingw-w64-x86-64-posix', 'g++-mingw-w64-i686-posix'], 'consumer');
@@ -329,7 +336,7 @@ async function main() {
   }
   console.log(`consumer: took ${Math.round((Date.now() - t0) / 1000)} s${WINE ? ' (node.exe under Wine)' : ''}`);
   console.log(`${WINE ? 'consumer-wine' : 'consumer'}: ${passed} passed, ${failed} failed`);
-  if (!argv.includes('--keep')) fs.rmSync(work, { recursive: true, force: true });
+  if (!args.keep) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`consumer: kept ${work}`);
   process.exitCode = failed ? 1 : 0;
 }
