@@ -4,7 +4,7 @@
 // net); the cases cannot tell. For each case it prints one line
 //   APPS-RESULT {"case":..., "steps":[...], "connections":[...], "stats":...}
 // with what each step sent and got back (lengths and SHA-256 digests) and
-// what the observer saw of every TCP handle. scripts/apps.js judges them.
+// what the observer saw of every TCP handle. scripts/tiers/apps.js judges them.
 //   node [-r preload] test/apps/run.js [case,case...]     (ports etc. in APPS_* env)
 const crypto = require('node:crypto');
 const observer = require('./observer');

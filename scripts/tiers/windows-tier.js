@@ -5,7 +5,7 @@
 // Windows path through Node and libuv (WSASocketW, TCP.open, AcceptEx and
 // ConnectEx, IOCP, Windows error codes).
 //
-//   node scripts/windows-tier.js [--targets 26.10.0,24.21.0] [--stages mocha,soak,net,net-applied,net-dep0208,register,apps]
+//   node scripts/tiers/windows-tier.js [--targets 26.10.0,24.21.0] [--stages mocha,soak,net,net-applied,net-dep0208,register,apps]
 //
 // Stages, per node.exe (which node.exe gets which: TARGETS below; 26, the
 // Active LTS, gets them all):
@@ -18,7 +18,7 @@
 //   net-dep0208  the same files with Node main's DEP0208 (Server.prototype._listen2
 //                deprecated) emulated in both runs (node-suite --dep0208)
 //   register     Node's http/https/tls files with -r fastnet/register (about 10 min)
-//   apps         real apps and database drivers in transparent mode (scripts/apps.js)
+//   apps         real apps and database drivers in transparent mode (scripts/tiers/apps.js)
 // Each stage prints its wall time; the summary lists them all.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -70,7 +70,7 @@ function tail(output, n) {
   return output.split('\n').slice(-n).map((l) => `    | ${l}`).join('\n');
 }
 
-/** scripts/node-suite.js on this node.exe; its summary lines (which files, which mode, the counts). */
+/** scripts/tiers/node-suite.js on this node.exe; its summary lines (which files, which mode, the counts). */
 async function nodeSuite(exe, extra) {
   const r = await script('node-suite.js', ['--wine', exe, ...extra]);
   return { ok: r.code === 0, summary: lines(r.stdout, /^node-suite (\[.*|tests:.*)$/gm) || `node-suite exit ${r.code}` };
@@ -123,7 +123,7 @@ async function main() {
   // The cross-compilers for the prebuilds live on the host; Wine lives in the chroot.
   const arches = [...new Set(targets.map((t) => t.arch))];
   ensurePackages(arches.map((a) => (a === 'ia32' ? 'g++-mingw-w64-i686' : 'g++-mingw-w64-x86-64')), 'windows-tier');
-  const pre = await script('prebuild.js', ['--arch', arches.join(',')]);
+  const pre = await script(path.join('..', 'build', 'prebuild.js'), ['--arch', arches.join(',')]);
   if (pre.code !== 0) throw new Error('windows-tier: the prebuild failed');
   console.log(`windows-tier: ${wine.wineVersion()} (Debian trixie chroot); setup took ${secs(started)}`);
 

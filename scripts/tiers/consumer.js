@@ -2,7 +2,7 @@
 // Installs fastnet as its users do, from the tarball `npm pack` makes, and
 // uses it from a new project.
 //
-//   node scripts/consumer.js [--tarball FILE] [--wine] [--keep]
+//   node scripts/tiers/consumer.js [--tarball FILE] [--wine] [--keep]
 //
 // Linux (default):
 //   - npm pack (prepack builds dist/ and the prebuilds), its size, and its
@@ -22,12 +22,19 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 const { ensurePackages } = require('./debian');
 
-const root = path.join(__dirname, '..');
-const argv = process.argv.slice(2);
-const arg = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
-const WINE = argv.includes('--wine');
+const root = path.join(__dirname, '..', '..');
+const { values: args } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    tarball: { type: 'string' },
+    wine: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const WINE = args.wine;
 const NODE_EXE = '24.21.0';
 const fixtures = path.join(root, 'test', 'consumer');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastnet-consumer-'));
@@ -92,7 +99,7 @@ function expectedFiles() {
 }
 
 function pack() {
-  const given = arg('tarball');
+  const given = args.tarball;
   if (given) return path.resolve(given);
   // The prebuilds are cross-built at pack time (prepack).
   ensurePackages(['g++-mingw-w64-x86-64-posix', 'g++-mingw-w64-i686-posix'], 'consumer');
@@ -282,7 +289,7 @@ async function windows(tgz) {
   });
   await check('node.exe in this checkout, which holds the Linux build: loads the win32 prebuild', async () => {
     const linuxBuild = path.join(root, 'native', 'build', 'Release', 'fastnet.node');
-    if (!fs.existsSync(linuxBuild)) execFileSync(process.execPath, [path.join(__dirname, 'dev-setup.js')], { stdio: 'inherit' });
+    if (!fs.existsSync(linuxBuild)) execFileSync(process.execPath, [path.join(root, 'scripts', 'build', 'dev-setup.js')], { stdio: 'inherit' });
     assert.equal(fs.readFileSync(linuxBuild).readUInt32BE(0), 0x7f454c46, 'the checkout has no Linux (ELF) build');
     const { report } = await json(root, [path.join(root, 'dist', 'tool', 'cli.js'), 'doctor', '--json', '--duration', '1']);
     assert.equal(report.binding.loaded, true);
@@ -330,7 +337,7 @@ async function main() {
   }
   console.log(`consumer: took ${Math.round((Date.now() - t0) / 1000)} s${WINE ? ' (node.exe under Wine)' : ''}`);
   console.log(`${WINE ? 'consumer-wine' : 'consumer'}: ${passed} passed, ${failed} failed`);
-  if (!argv.includes('--keep')) fs.rmSync(work, { recursive: true, force: true });
+  if (!args.keep) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`consumer: kept ${work}`);
   process.exitCode = failed ? 1 : 0;
 }

@@ -20,7 +20,7 @@ const path = require('node:path');
 const { npmFile } = require('./npm-file');
 const { debianMirror, ensurePackages } = require('./debian');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 // FASTNET_WINE_HOME lets several checkouts share one chroot.
 const home = path.resolve(process.env.FASTNET_WINE_HOME || path.join(root, '.cache', 'wine10'));
 const chroot = path.join(home, 'root');

@@ -2,11 +2,18 @@
 // Runs before `npm test` and `npm start` on a fresh clone: installs the
 // dependencies if they are missing, compiles lib/ to dist/, and builds the
 // POSIX twin of the native binding that the simulated-Windows tests drive.
+// Every run brings them up to date with their sources (scripts/build/stale.js):
+//   dist/   tsc compiles all of lib/ each time (well under a second, and no
+//           build-info file to go wrong when dist/ is edited or removed), then
+//           compiled files whose source left lib/ are removed;
+//   native/build/Release/fastnet.node  rebuilt when it is missing or older
+//           than native/binding.gyp, native/*.cc, native/*.h or native/posix/.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { plan } = require('./stale');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const npm = process.env.npm_execpath;
 function run(cmd, args) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -17,7 +24,16 @@ if (!fs.existsSync(path.join(root, 'node_modules', 'typescript'))) {
   else run('npm', ['install', '--no-audit', '--no-fund']);
 }
 run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
-if (!fs.existsSync(path.join(root, 'native', 'build', 'Release', 'fastnet.node'))) {
+const todo = plan(root);
+for (const file of todo.orphans) {
+  console.log(`dev-setup: removing ${file}: its source is no longer in lib/`);
+  fs.rmSync(path.join(root, file));
+}
+if (todo.twin) {
+  const newer = todo.twin.length > 3 ? `${todo.twin.slice(0, 3).join(', ')} and ${todo.twin.length - 3} more` : todo.twin.join(', ');
+  console.log(fs.existsSync(path.join(root, todo.built))
+    ? `dev-setup: rebuilding the POSIX twin: ${newer} newer than ${todo.built}`
+    : `dev-setup: building the POSIX twin (${todo.built} is missing)`);
   // Development only: users on non-Windows hosts never build anything.
   // binding.gyp lives in native/, not at the top, so that npm and pnpm never
   // see a package to build at install time.

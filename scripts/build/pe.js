@@ -3,7 +3,7 @@
 // machine type, imported DLLs and functions, exported names. The prebuild
 // step uses it to check every binary it makes, including ones no machine here
 // can run (win32-arm64).
-//   node scripts/pe.js FILE      prints the summary as JSON
+//   node scripts/build/pe.js FILE      prints the summary as JSON
 const fs = require('node:fs');
 
 const MACHINES = { 0x14c: 'ia32', 0x8664: 'x64', 0xaa64: 'arm64' };

@@ -5,7 +5,7 @@
 // open, and process.memoryUsage() after full garbage collections, before and
 // after. Runs alternate between net and fastnet; the median per pair is shown.
 //
-//   node scripts/memory.js [--pairs 10000] [--runs 3] [--mode applied|refused|passthrough] [--wine PATH/node.exe]
+//   node scripts/tiers/memory.js [--pairs 10000] [--runs 3] [--mode applied|refused|passthrough] [--wine PATH/node.exe]
 //
 // --mode: the simulated Windows path with the ioctl applied (default) or
 // refused (the POSIX twin), or plain pass-through. Under --wine the real
@@ -13,13 +13,23 @@
 // remembered, so every socket goes through fastnet's plumbing.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 
-const root = path.join(__dirname, '..');
-const argv = process.argv.slice(2);
-const arg = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
+const root = path.join(__dirname, '..', '..');
+const { values: args } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    pairs: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '3' },
+    mode: { type: 'string', default: 'applied' },
+    wine: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    child: { type: 'string' }, // internal: one measurement, net or fastnet
+  },
+});
 
-if (arg('child')) {
-  child(arg('child'), Number(arg('pairs', 10000)));
+if (args.child) {
+  child(args.child, Number(args.pairs));
 } else {
   main().catch((err) => { console.error(err); process.exitCode = 1; });
 }
@@ -72,15 +82,15 @@ function hardFdLimit() {
 }
 
 async function main() {
-  const wanted = Number(arg('pairs', 10000));
+  const wanted = Number(args.pairs);
   // Two descriptors per pair, and some spare; say so when the machine allows fewer.
   const limit = hardFdLimit();
   // Under Wine each Windows socket is a host descriptor of node.exe's process: the same limit.
   const pairs = Math.min(wanted, Math.floor((limit - 600) / 2));
   if (pairs < wanted) console.log(`memory: ${pairs} pairs, not ${wanted}: this machine's hard limit is ${limit} descriptors`);
-  const runs = Number(arg('runs', 3));
-  const mode = arg('mode', 'applied');
-  const wineExe = arg('wine');
+  const runs = Number(args.runs);
+  const mode = args.mode;
+  const wineExe = args.wine;
   const env = { FASTNET_REMEMBER_REFUSAL: '0' };
   if (!wineExe && mode !== 'passthrough') env.FASTNET_TEST_SIMULATE = 'win32';
   if (!wineExe && mode === 'applied') env.FASTNET_TEST_BINDING = 'applied';
@@ -114,5 +124,5 @@ async function main() {
     console.log(`  ${k.padEnd(9)} net ${n.toFixed(0).padStart(6)} B, fastnet ${f.toFixed(0).padStart(6)} B, difference ${(f - n).toFixed(0)} B`);
   }
   console.log(`  fastnet client status: ${results.fastnet.map((x) => x.status).join(', ')}`);
-  if (argv.includes('--json')) console.log(JSON.stringify(results));
+  if (args.json) console.log(JSON.stringify(results));
 }

@@ -3,7 +3,7 @@
 // the fast-path status of every socket. On hosts other than Windows it also
 // runs the Windows code path over real sockets (simulated, with the POSIX
 // twin of the binding), to show what a Windows host would report.
-const fastnet = require('..');
+const fastnet = require('../..');
 
 async function echo(host) {
   const server = fastnet.createServer((s) => {

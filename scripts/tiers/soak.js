@@ -5,7 +5,7 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const runs = process.platform === 'win32'
   ? [{ name: 'real binding', env: {} }]
   : [

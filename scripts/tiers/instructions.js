@@ -9,8 +9,8 @@
 // look several percent dearer than it is. V8's helper threads are off so that
 // all of it is counted on one thread.
 //
-//   node scripts/instructions.js [--n1 4000] [--n2 10000] [--variants net,fastnet,passthrough]
-//   node scripts/instructions.js --by-function [--variants net,fastnet] [--n1 4000] [--n2 10000] [--top 30]
+//   node scripts/tiers/instructions.js [--n1 4000] [--n2 10000] [--variants net,fastnet,passthrough]
+//   node scripts/tiers/instructions.js --by-function [--variants net,fastnet] [--n1 4000] [--n2 10000] [--top 30]
 //
 // --by-function: two variants (net and fastnet unless named) once each, with
 // `node --perf-basic-prof` so that JIT code can be named from
@@ -30,8 +30,9 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { parseArgs } = require('node:util');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 
 function child(variant, n) {
   const net = require('node:net');
@@ -127,17 +128,26 @@ function byFunction(n1, n2, top, [base, other]) {
 }
 
 function main(argv) {
-  const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
-  const n1 = Number(opt('--n1', 4000));
-  const n2 = Number(opt('--n2', 10000));
-  const byFn = argv.includes('--by-function');
-  const variants = opt('--variants', byFn ? 'net,fastnet' : 'net,fastnet,passthrough').split(',');
+  const { values: args } = parseArgs({
+    args: argv,
+    options: {
+      n1: { type: 'string', default: '4000' },
+      n2: { type: 'string', default: '10000' },
+      variants: { type: 'string' },
+      'by-function': { type: 'boolean', default: false },
+      top: { type: 'string', default: '30' },
+    },
+  });
+  const n1 = Number(args.n1);
+  const n2 = Number(args.n2);
+  const byFn = args['by-function'];
+  const variants = (args.variants ?? (byFn ? 'net,fastnet' : 'net,fastnet,passthrough')).split(',');
   if (!(n2 > n1 && n1 >= 0)) throw new Error('--n2 must be greater than --n1');
   const unknown = variants.filter((v) => !['net', 'fastnet', 'passthrough'].includes(v));
   if (unknown.length) throw new Error(`unknown variant ${unknown.join(', ')} (net, fastnet, passthrough)`);
   if (byFn) {
     if (variants.length !== 2) throw new Error('--by-function compares two variants: --variants A,B (B minus A)');
-    return byFunction(n1, n2, Number(opt('--top', 30)), variants);
+    return byFunction(n1, n2, Number(args.top), variants);
   }
   const results = {};
   for (const v of variants) {

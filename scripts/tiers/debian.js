@@ -1,6 +1,7 @@
 'use strict';
 // Debian helpers shared by the test tiers: the machine's own mirror (read from
 // its apt sources, so no host is ever named here) and package installs.
+// Here, not in scripts/lib/: only the tiers use it (the build steps install nothing).
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

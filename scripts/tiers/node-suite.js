@@ -4,11 +4,11 @@
 // against plain net on the same node binary. A test counts only if it passes
 // with plain net in the same run.
 //
-//   node scripts/node-suite.js [--node PATH] [--major N] [--pattern test-net-]
+//   node scripts/tiers/node-suite.js [--node PATH] [--major N] [--pattern test-net-]
 //        [--mode passthrough|simulated|both] [--jobs N] [--only NAME,...] [--retries N]
 //        [--dep0208] [--applied]
-//   node scripts/node-suite.js --register [--pattern '^test-(http|https|tls)-'] [...]
-//   node scripts/node-suite.js --wine PATH/TO/node.exe [...]
+//   node scripts/tiers/node-suite.js --register [--pattern '^test-(http|https|tls)-'] [...]
+//   node scripts/tiers/node-suite.js --wine PATH/TO/node.exe [...]
 // --register runs fastnet in transparent mode (-r fastnet/register) instead of
 // aliasing `net`, so Node's http/https/tls modules go through it.
 // With --wine the tests run on the Windows node.exe under Wine, and fastnet
@@ -36,7 +36,7 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { debianMirror } = require('./debian');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
   options: {
@@ -296,7 +296,7 @@ async function main() {
     }
     for (const f of stale) {
       console.log(`  STALE ${path.basename(f)} is listed in EXPECTED_DIFFERENCES but passed with fastnet; ` +
-        'remove it from the list (scripts/node-suite.js) once understood');
+        'remove it from the list (scripts/tiers/node-suite.js) once understood');
     }
     for (const f of failed) {
       const r = last.get(f);
