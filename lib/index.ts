@@ -4,6 +4,7 @@
  * Everywhere else it is net, untouched.
  */
 import * as net from 'node:net';
+import * as classes from './core/classes.js';
 import { setBindingForTesting, setNativeTargetForTesting } from './core/binding.js';
 import { tcpClass } from './core/node-internals.js';
 import { listenToPrimary } from './core/cluster.js';
@@ -33,10 +34,14 @@ export type { SkipReason } from './core/policy.js';
 export type { NativeBinding } from './core/binding.js';
 export type { BoundSocketOptions, BoundSocketConstructor } from './core/bound-socket.js';
 
-export {
-  Server, Socket, createServer, connect, connect as createConnection, Socket as Stream,
-  type ServerOpts, type SocketConstructorOpts, type ServerConstructor, type SocketConstructor,
-} from './core/classes.js';
+// Plain data properties, as net's own exports are (a test's spy or a wrapper may replace them).
+export import Server = classes.Server;
+export import Socket = classes.Socket;
+export import Stream = classes.Socket;
+export import createServer = classes.createServer;
+export import connect = classes.connect;
+export import createConnection = classes.connect;
+export type { ServerOpts, SocketConstructorOpts, ServerConstructor, SocketConstructor } from './core/classes.js';
 
 // A cluster worker hears from its primary what was done for shared listeners.
 listenToPrimary();

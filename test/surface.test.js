@@ -20,6 +20,14 @@ describe('surface', () => {
     assert.equal(fastnet.createConnection, fastnet.connect);
   });
 
+  it('its entry points are plain writable data properties, as net\'s are (a spy or a wrapper can replace them)', () => {
+    for (const key of ['Server', 'Socket', 'Stream', 'createServer', 'connect', 'createConnection']) {
+      const d = Object.getOwnPropertyDescriptor(fastnet, key);
+      assert.deepEqual({ data: 'value' in d, writable: d.writable }, { data: true, writable: true }, key);
+      assert.equal('value' in Object.getOwnPropertyDescriptor(net, key), true, key);
+    }
+  });
+
   it('Server and Socket are net.Server and net.Socket, with and without new', () => {
     assert.ok(new fastnet.Server() instanceof net.Server);
     assert.ok(fastnet.Server() instanceof fastnet.Server);
