@@ -43,6 +43,8 @@ const INTERNALS = [
   ["net's prototypes", /\bnet\w*\s*\.\s*(Server|Socket|BoundSocket)\s*\.\s*prototype\b/],
   ['internal symbols', /getOwnPropertySymbols/],
   ['the patch record key', /Symbol\.for\(\s*['"]fastnet\.patch/],
+  ["Node's internal symbol names", /['"`](k[A-Z]\w*|owner_symbol|messaging_\w+_symbol)['"`]/],
+  ["cluster's internal channel", /internalMessage|['"`]NODE_/],
 ];
 
 describe('layout', () => {

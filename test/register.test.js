@@ -85,6 +85,25 @@ describe('register: patch() / unpatch()', () => {
     }
   });
 
+  it('the patch record also keeps net\'s originals under the flat names an older copy of fastnet reads', () => {
+    const before = {
+      listen: net.Server.prototype.listen, connect: net.Socket.prototype.connect, setNoDelay: net.Socket.prototype.setNoDelay,
+      setKeepAlive: net.Socket.prototype.setKeepAlive, createServerHandle: net._createServerHandle,
+      ...(net.Socket.prototype.setTypeOfService ? { setTypeOfService: net.Socket.prototype.setTypeOfService } : {}),
+    };
+    assert.equal(fastnet.patch(), true);
+    try {
+      const { originals } = net[Symbol.for('fastnet.patch')];
+      for (const [name, original] of Object.entries(before)) assert.equal(originals[name], original, name);
+      assert.equal(originals.server.listen, before.listen);
+      assert.equal(originals.net._createServerHandle, before.createServerHandle);
+      // The hook keeps net's own name.
+      assert.equal(net._createServerHandle.name, '_createServerHandle');
+    } finally {
+      fastnet.unpatch();
+    }
+  });
+
   it('the preload entry point is exported as fastnet/register', () => {
     const pkg = require('../package.json');
     assert.equal(pkg.exports['./register'].default, './dist/register.js');

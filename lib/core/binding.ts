@@ -5,9 +5,9 @@
  * our socket, is node-internals.ts's.)
  * Tests inject their own binding with `setBindingForTesting`.
  */
-import { flagOn } from './env.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { flagOn } from './env.js';
 import { DamagedFileError, inspectNativeFile, mismatch } from './native-file.js';
 import { debug } from './status.js';
 

@@ -76,7 +76,7 @@ function contradiction(requested: boolean, applied: boolean): { status: FastPath
 const ADDRESS_ONLY: PolicyEnv = Object.freeze({ platform: 'win32', disabled: false });
 const NO_OPTIONS = Object.freeze({});
 
-/** A client's settings that matter here (socket.ts keeps them). */
+/** A client's settings that matter here (client.ts keeps them). */
 export interface AdopterConfig {
   loopbackFastPath?: boolean;
   mode: UnsupportedOptionsMode;

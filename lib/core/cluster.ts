@@ -12,10 +12,11 @@
  */
 import type { Cluster, Worker } from 'node:cluster';
 import type { FastPathStatus } from './status.js';
+import { CLUSTER_INTERNAL_MESSAGE, CLUSTER_INTERNAL_PREFIX } from './node-internals.js';
 
-const CMD = 'NODE_FASTNET_LISTENER';
+const CMD = `${CLUSTER_INTERNAL_PREFIX}FASTNET_LISTENER`;
 
-interface Word { cmd: typeof CMD; key: string; status: FastPathStatus }
+interface Word { cmd: string; key: string; status: FastPathStatus }
 
 function keyOf(address: string | null, port: number, addressType: number): string {
   return `${address}:${port}:${addressType}`;
@@ -43,7 +44,7 @@ const heard = new Map<string, FastPathStatus>();
 /** Listen for the primary's word, from start-up (fastnet must load before the worker listens). */
 export function listenToPrimary(): void {
   if (!inClusterWorker()) return;
-  process.on('internalMessage' as 'message', (message: unknown) => {
+  process.on(CLUSTER_INTERNAL_MESSAGE as 'message', (message: unknown) => {
     const word = message as Word | null;
     if (word !== null && typeof word === 'object' && word.cmd === CMD) heard.set(word.key, word.status);
   });

@@ -6,7 +6,7 @@
 import type * as net from 'node:net';
 import { BoundSocket } from './bound-socket.js';
 import {
-  internalSymbol, netHooks, nodeCreateServerHandle, normalizeArgs, originals, type CreateServerHandle, type Method, type PatchRecord,
+  internalSymbol, netHooks, NODE_SYMBOLS, nodeCreateServerHandle, normalizeArgs, originals, type CreateServerHandle, type Method, type PatchRecord,
 } from './node-internals.js';
 import { createServerHandleWithFastPath, listenWithFastPath } from './server.js';
 import { connectWithFastPath } from './client.js';
@@ -62,7 +62,7 @@ function readsKeepAliveOptions(): boolean {
     try {
       originals.socket.setKeepAlive.call(probe, { enable: false });
     } catch { /* then it reads no options object */ }
-    const recorded = internalSymbol(probe, 'kSetKeepAlive');
+    const recorded = internalSymbol(probe, NODE_SYMBOLS.setKeepAlive);
     keepAliveOptions = recorded !== undefined && probe[recorded] === false;
   }
   return keepAliveOptions;
@@ -89,9 +89,7 @@ const serverHooks: Record<string, Method> = { listen };
 const socketHooks: Record<string, Method> = { connect, setNoDelay, setKeepAlive };
 if (originals.socket.setTypeOfService) socketHooks.setTypeOfService = setTypeOfService;
 
-/** Hooks on net itself: the cluster primary's shared handle, and net.BoundSocket where Node has it. */
-
-/** Every hook, under the target and the name of the original it stands in for (node-internals.ts: Originals). */
+/** Every hook (on net itself: the cluster primary's shared handle, and net.BoundSocket where Node has it), under the target and the name of the original it stands in for (node-internals.ts: Originals). */
 export const hooks: PatchRecord['hooks'] & { server: Record<string, Method>; socket: Record<string, Method> } = {
   server: serverHooks, socket: socketHooks, net: netHooks({ createServerHandle, BoundSocket }),
 };

@@ -4,8 +4,8 @@
  * build and the FASTNET_ALLOW_KNOWN_ISSUES override. The table is data; the
  * decision that uses it stays in policy.ts (pure).
  */
-import { envFlag } from './env.js';
 import * as os from 'node:os';
+import { envFlag } from './env.js';
 
 /**
  * `kernel-crash`: a crash was reproduced on this build; fastnet skips the

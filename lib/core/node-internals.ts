@@ -80,10 +80,22 @@ export function patchRecord(): PatchRecord | undefined {
   return targets.net[PATCH_KEY as unknown as string] as PatchRecord | undefined;
 }
 
-/** Record a patch (`record`) or its undoing (`undefined`). */
+/**
+ * Record a patch (`record`) or its undoing (`undefined`). The originals are
+ * also written under the flat names an older copy of fastnet reads
+ * (`listen`, `connect`, ..., `createServerHandle`), so that a copy loaded
+ * later, or one that unpatches, finds net's methods whichever version it is.
+ */
 export function setPatchRecord(record: PatchRecord | undefined): void {
-  if (record) Object.defineProperty(net, PATCH_KEY, { value: record, configurable: true });
-  else delete (targets.net as Record<symbol, unknown>)[PATCH_KEY];
+  if (!record) {
+    delete (targets.net as Record<symbol, unknown>)[PATCH_KEY];
+    return;
+  }
+  const o = record.originals;
+  const flat = {
+    listen: o.server.listen, ...o.socket, createServerHandle: o.net._createServerHandle,
+  };
+  Object.defineProperty(net, PATCH_KEY, { value: { ...record, originals: { ...flat, ...o } }, configurable: true });
 }
 
 /** The pristine methods, even if another copy of fastnet has already patched net. */
@@ -123,11 +135,13 @@ function boundSocketOriginal(): Pick<Originals['net'], 'BoundSocket'> {
   return NodeBoundSocket ? { BoundSocket: NodeBoundSocket } : {};
 }
 
-/** Node's own `net._createServerHandle` (what the cluster primary and tcpClass's last resort call). */
+/** Node's own `net._createServerHandle` (what the cluster primary's hook calls). */
 export const nodeCreateServerHandle: CreateServerHandle = originals.net._createServerHandle;
 
 /** The hooks that go on net itself, under net's own names (patch.ts puts them there). */
 export function netHooks(hooks: { createServerHandle: CreateServerHandle; BoundSocket?: unknown }): Record<string, unknown> {
+  // Named as net's own, as it was when the hook was declared under that name.
+  Object.defineProperty(hooks.createServerHandle, 'name', { value: '_createServerHandle' });
   return { _createServerHandle: hooks.createServerHandle, ...(hooks.BoundSocket ? { BoundSocket: hooks.BoundSocket } : {}) };
 }
 
@@ -146,10 +160,33 @@ export function internalSymbol(obj: object, description: string): symbol | undef
   return Object.getOwnPropertySymbols(obj).find((s) => s.description === description);
 }
 
-/** The own symbols of `obj`, in its order, with their descriptions. */
-export function internalSymbols(obj: object): Array<[symbol, string | undefined]> {
-  return Object.getOwnPropertySymbols(obj).map((s) => [s, s.description]);
+/** The own symbols of `obj`, in its order (read their `description`). */
+export function internalSymbols(obj: object): symbol[] {
+  return Object.getOwnPropertySymbols(obj);
 }
+
+/**
+ * The descriptions of the Node internal symbols fastnet reads: where a socket
+ * keeps options asked for before it has a handle (Node 20 to 26), the owner
+ * of a handle, and the messaging methods that move a Server or Socket to
+ * another thread.
+ */
+export const NODE_SYMBOLS = Object.freeze({
+  setNoDelay: 'kSetNoDelay',
+  setKeepAlive: 'kSetKeepAlive',
+  setTypeOfService: 'kSetTOS',
+  owner: 'owner_symbol',
+  transfer: 'messaging_transfer_symbol',
+  deserialize: 'messaging_deserialize_symbol',
+});
+
+/**
+ * Node's cluster channel: an IPC message whose `cmd` starts with this prefix
+ * is Node's own, and the receiving process emits it as `internalMessage`
+ * rather than `message`, so that the application never sees it.
+ */
+export const CLUSTER_INTERNAL_PREFIX = 'NODE_';
+export const CLUSTER_INTERNAL_MESSAGE = 'internalMessage';
 
 let TCP: TcpClass | undefined;
 
@@ -184,7 +221,9 @@ export function tcpClass(from?: object): TcpClass | number {
       else delete p.noDeprecation;
     }
   }
-  const handle = nodeCreateServerHandle('127.0.0.1', 0, 4, undefined, 0);
+  // net's as it is now (a wrapper put on it later is called too), or the patch record's original.
+  const make = recordedOriginals(patchRecord())?.net._createServerHandle ?? targets.net._createServerHandle as CreateServerHandle;
+  const handle = make('127.0.0.1', 0, 4, undefined, 0);
   if (typeof handle === 'number') return handle;
   TCP = handle.constructor as TcpClass;
   handle.close();

@@ -6,7 +6,7 @@
  * connect, TLS sockets, whose handles forward to the TCP handle).
  */
 import type { Socket as NetSocket } from 'node:net';
-import { internalSymbol, internalSymbols, type TcpClass, type TcpHandle } from './node-internals.js';
+import { internalSymbol, internalSymbols, NODE_SYMBOLS, type TcpClass, type TcpHandle } from './node-internals.js';
 import { invalidArgType, invalidArgValue, unsupportedOptionError } from './errors.js';
 import { getStatus, listenerOf, recordIgnoredOption } from './status.js';
 
@@ -56,10 +56,10 @@ export function readFastnetOptions(options: unknown): FastnetOptions {
 
 /** The handle methods that would set an unsupported option, with the names users know. */
 const GUARDED = [
-  { method: 'setNoDelay', option: 'noDelay', sockopt: 'TCP_NODELAY', symbol: 'kSetNoDelay' },
-  { method: 'setKeepAlive', option: 'keepAlive', sockopt: 'SO_KEEPALIVE', symbol: 'kSetKeepAlive' },
+  { method: 'setNoDelay', option: 'noDelay', sockopt: 'TCP_NODELAY', symbol: NODE_SYMBOLS.setNoDelay },
+  { method: 'setKeepAlive', option: 'keepAlive', sockopt: 'SO_KEEPALIVE', symbol: NODE_SYMBOLS.setKeepAlive },
   // Node 24+: the typeOfService option and socket.setTypeOfService().
-  { method: 'setTypeOfService', option: 'typeOfService', sockopt: 'IP_TOS', symbol: 'kSetTOS' },
+  { method: 'setTypeOfService', option: 'typeOfService', sockopt: 'IP_TOS', symbol: NODE_SYMBOLS.setTypeOfService },
 ] as const;
 
 type GuardedMethod = typeof GUARDED[number]['method'];
@@ -161,7 +161,7 @@ let ownerSymbol: symbol | null | undefined;
 /** The socket that owns a handle: Node sets it (under its owner_symbol) when it wraps the handle in a socket. */
 function ownerOf(handle: object): object | undefined {
   if (ownerSymbol === undefined) {
-    const found = internalSymbol(handle, 'owner_symbol');
+    const found = internalSymbol(handle, NODE_SYMBOLS.owner);
     if (!found) return undefined; // not set on this handle yet; look again next time
     ownerSymbol = found;
   }
@@ -245,8 +245,8 @@ export function clearPendingOptions(handle: TcpHandle): void {
 export function requestedOptions(socket: NetSocket): string[] {
   const out: string[] = [];
   const s = socket as unknown as Record<symbol, unknown>;
-  for (const [sym, description] of internalSymbols(socket)) {
-    const g = GUARDED.find((x) => x.symbol === description);
+  for (const sym of internalSymbols(socket)) {
+    const g = GUARDED.find((x) => x.symbol === sym.description);
     if (g && (g.option === 'typeOfService' ? Boolean(s[sym]) : s[sym] === true)) out.push(g.option);
   }
   return out;

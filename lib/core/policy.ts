@@ -2,8 +2,8 @@
  * The one place that decides whether a socket gets the loopback fast path,
  * and why not. Pure: everything it depends on comes in through arguments.
  */
-import { envFlag } from './env.js';
 import { isIPv4, isIPv6 } from 'node:net';
+import { envFlag } from './env.js';
 import { crashIssueFor, knownIssueEnv } from './known-issues.js';
 
 export type Role = 'server' | 'client';

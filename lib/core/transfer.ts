@@ -24,13 +24,13 @@
  * patch()); servers and sockets of a second copy move as Node moves them.
  */
 import net = require('node:net');
-import { internalSymbol, targets, tcpClass, type TcpHandle } from './node-internals.js';
+import { internalSymbol, NODE_SYMBOLS, targets, tcpClass, type TcpHandle } from './node-internals.js';
 import { guardHandle, modeOf, type UnsupportedOptionsMode } from './options.js';
 import { watchAccepts } from './server.js';
 import { getStatus, INHERITED, listenerOf, restoreStatus, snapshot, withoutDecisions, type FastPathStatus } from './status.js';
 
-const TRANSFER = 'messaging_transfer_symbol';
-const DESERIALIZE = 'messaging_deserialize_symbol';
+const TRANSFER = NODE_SYMBOLS.transfer;
+const DESERIALIZE = NODE_SYMBOLS.deserialize;
 
 /** Where fastnet's record travels in Node's transfer data. */
 const KEY = 'fastnet';

@@ -26,6 +26,8 @@ function inertSockets() {
   return process._getActiveHandles().filter((h) => {
     const handle = h?._handle;
     if (!handle || typeof handle.getsockname !== 'function' || handle.constructor?.name !== 'TCP') return false;
+    // Winsock's getsockname also fails on a socket whose connect is still pending: that one counts.
+    if (h.connecting) return false;
     try {
       return handle.getsockname({}) !== 0;
     } catch {
@@ -77,10 +79,12 @@ exports.mochaHooks = {
     }
     if (left.length) {
       const handles = describeHandles();
-      // The run has failed; let it end instead of hanging on them.
+      // The run has failed; let it end instead of hanging on them (a timer
+      // or a request is no handle that can be unref'd: exit after mocha's report).
       for (const h of process._getActiveHandles?.() ?? []) {
         if (h !== process.stdin && h !== process.stdout && h !== process.stderr) h.unref?.();
       }
+      setTimeout(() => process.exit(1), 5000).unref();
       throw new Error(`still active after the last test: ${left.join(', ')}` +
         `${handles.length ? ` (${handles.join('; ')})` : ''}. Close it in the test that opened it.`);
     }
