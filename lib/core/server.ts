@@ -223,6 +223,7 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
   const host = hostOf(args);
   if (host !== undefined) carry(undo, lookupSeam(), a, (callArgs) => callArgs[0] === host, (cb) => resolved(a, cb));
   if (inClusterWorker()) carryToPrimary(undo, a);
+  // armed() written out, here and in resolved(): Node's own throws from listen() keep two of our frames, not four.
   const previous = arming;
   arming = a;
   let result: unknown;

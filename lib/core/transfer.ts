@@ -46,7 +46,7 @@ interface Carried {
 }
 
 type Method = (this: object, ...args: unknown[]) => unknown;
-type Moved = { _handle?: TcpHandle | null; server?: object | null; _server?: object | null };
+type Moved = { _handle?: TcpHandle | null };
 
 /**
  * fastnet's record for a server or socket about to move, if fastnet has one:
