@@ -9,25 +9,32 @@ import { setBindingForTesting, setNativeTargetForTesting } from './core/binding.
 import { tcpClass } from './core/node-internals.js';
 import { listenToPrimary } from './core/cluster.js';
 import { rememberRefusal } from './core/native-socket.js';
-import {
-  SUPPORTED_SOCKET_OPTIONS, handleMethods, installGuards, readFastnetOptions, type FastnetOptions,
-} from './core/options.js';
+import * as optionsModule from './core/options.js';
+import { handleMethods, installGuards, readFastnetOptions, type FastnetOptions } from './core/options.js';
 import { invalidArgType } from './core/errors.js';
 import {
   currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, refreshEnv, setPlatformForTesting,
 } from './core/policy.js';
 import { setWindowsReleaseForTesting } from './core/known-issues.js';
 import { bindGuardsReady, bindMethods, configureServer } from './core/server.js';
-import { BoundSocket, NodeBoundSocket } from './core/bound-socket.js';
+import * as bound from './core/bound-socket.js';
+import { NodeBoundSocket } from './core/bound-socket.js';
 import { configureClient } from './core/client.js';
-import { patch, unpatch, isPatched } from './core/patch.js';
+import * as patching from './core/patch.js';
+import nodeNet = require('node:net');
 import {
   getStatus, INHERITED, listenerOf, snapshot, stats, type FastPathStats, type FastPathStatus,
 } from './core/status.js';
 import { installTransfer } from './core/transfer.js';
 
+// net's own exports, as net has them: plain data properties (tsc's export-star
+// would make them getters that no spy or wrapper can replace). Defined before
+// the export-star below, which then adds nothing at run time (its types stay).
+for (const key of Object.keys(nodeNet)) {
+  Object.defineProperty(exports, key, Object.getOwnPropertyDescriptor(nodeNet, key)!);
+}
 export * from 'node:net';
-export { SUPPORTED_SOCKET_OPTIONS };
+export import SUPPORTED_SOCKET_OPTIONS = optionsModule.SUPPORTED_SOCKET_OPTIONS;
 export type { FastnetOptions, FastPathStats, FastPathStatus };
 export type { UnsupportedOptionsMode } from './core/options.js';
 export type { SkipReason } from './core/policy.js';
@@ -55,7 +62,7 @@ installTransfer();
  * 0.0.0.0 one with `loopbackFastPath: true`. The server or socket that adopts
  * it takes that outcome over. Its objects are Node's own BoundSockets.
  */
-export { BoundSocket };
+export import BoundSocket = bound.BoundSocket;
 
 /**
  * What happened to the fast path for this socket, server or BoundSocket:
@@ -64,7 +71,7 @@ export { BoundSocket };
  * their listener's state with `inherited: true`; `ignoredOptions` lists
  * options that were withheld from a fast-path socket.
  */
-export function fastPathStatus(target: net.Socket | net.Server | BoundSocket): FastPathStatus {
+export function fastPathStatus(target: net.Socket | net.Server | bound.BoundSocket): FastPathStatus {
   if (!(target instanceof net.Socket) && !(target instanceof net.Server) &&
     !(NodeBoundSocket !== undefined && target instanceof NodeBoundSocket)) {
     throw invalidArgType('target', NodeBoundSocket ? 'net.Server, net.Socket or net.BoundSocket' : 'net.Server or net.Socket',
@@ -96,7 +103,9 @@ export function setFastPathOptions(target: net.Server | net.Socket, options: Fas
   else throw invalidArgType('target', 'net.Server or net.Socket', target);
 }
 
-export { patch, unpatch, isPatched };
+export import patch = patching.patch;
+export import unpatch = patching.unpatch;
+export import isPatched = patching.isPatched;
 
 /**
  * The kill switch at run time: `true` turns the fast path off for servers and

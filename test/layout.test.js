@@ -42,7 +42,7 @@ const INTERNALS = [
   ['process.binding', /process\s*\.\s*binding|process\s*\[\s*['"]binding|\)\s*\.\s*binding\b|['"]tcp_wrap['"]/],
   ["net's prototypes", /\bnet\w*\s*\.\s*(Server|Socket|BoundSocket)\s*\.\s*prototype\b/],
   ['internal symbols', /getOwnPropertySymbols/],
-  ['the patch record key', /Symbol\.for\(\s*['"]fastnet\.patch/],
+  ['the patch record key', /Symbol\.for\(\s*['"]fastnet\.v\d+\.patch/],
   ["Node's internal symbol names", /['"`](k[A-Z]\w*|owner_symbol|messaging_\w+_symbol)['"`]/],
   ["cluster's internal channel", /internalMessage|['"`]NODE_/],
 ];

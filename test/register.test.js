@@ -57,51 +57,31 @@ describe('register: patch() / unpatch()', () => {
     }
   });
 
-  it('a copy of fastnet that keeps its originals flat (before they were keyed by net\'s names): unpatch() restores them exactly', () => {
-    const key = Symbol.for('fastnet.patch');
+  it('the patch record (Symbol.for, versioned) names each hook and what it replaced; another copy undoes it exactly', () => {
     const before = [net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
       net.Socket.prototype.setKeepAlive, net._createServerHandle];
-    const flat = {
-      listen: before[0], connect: before[1], setNoDelay: before[2], setKeepAlive: before[3], createServerHandle: before[4],
-      ...(net.Socket.prototype.setTypeOfService ? { setTypeOfService: net.Socket.prototype.setTypeOfService } : {}),
-    };
-    // As that copy patches: its record, then stand-ins where the originals were.
-    Object.defineProperty(net, key, { value: { originals: flat, hooks: {} }, configurable: true });
-    const stand = () => {};
-    net.Server.prototype.listen = stand;
-    net.Socket.prototype.connect = stand;
-    net._createServerHandle = stand;
-    try {
-      assert.equal(fastnet.isPatched(), true);
-      assert.equal(fastnet.patch(), false);
-      assert.equal(fastnet.unpatch(), true);
-      assert.deepEqual([net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
-        net.Socket.prototype.setKeepAlive, net._createServerHandle], before);
-      assert.equal(net[key], undefined);
-    } finally {
-      delete net[key];
-      [net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
-        net.Socket.prototype.setKeepAlive, net._createServerHandle] = before;
-    }
-  });
-
-  it('the patch record also keeps net\'s originals under the flat names an older copy of fastnet reads', () => {
-    const before = {
-      listen: net.Server.prototype.listen, connect: net.Socket.prototype.connect, setNoDelay: net.Socket.prototype.setNoDelay,
-      setKeepAlive: net.Socket.prototype.setKeepAlive, createServerHandle: net._createServerHandle,
-      ...(net.Socket.prototype.setTypeOfService ? { setTypeOfService: net.Socket.prototype.setTypeOfService } : {}),
-    };
     assert.equal(fastnet.patch(), true);
+    const { hooks, replaced } = net[Symbol.for('fastnet.v1.patch')];
+    assert.equal(hooks.server.listen, net.Server.prototype.listen);
+    assert.equal(replaced.server.listen, before[0]);
+    assert.equal(replaced.net._createServerHandle, before[4]);
+    // Each hook keeps net's own name.
+    assert.equal(net._createServerHandle.name, before[4].name);
+    assert.equal(net.Socket.prototype.connect.name, before[1].name);
+    const dist = path.join(root, 'dist') + path.sep;
+    const saved = Object.keys(require.cache).filter((k) => k.startsWith(dist));
+    const cached = saved.map((k) => [k, require.cache[k]]);
+    for (const k of saved) delete require.cache[k];
     try {
-      const { originals } = net[Symbol.for('fastnet.patch')];
-      for (const [name, original] of Object.entries(before)) assert.equal(originals[name], original, name);
-      assert.equal(originals.server.listen, before.listen);
-      assert.equal(originals.net._createServerHandle, before.createServerHandle);
-      // The hook keeps net's own name.
-      assert.equal(net._createServerHandle.name, '_createServerHandle');
+      const copy = require(path.join(root, 'dist', 'index.js'));
+      assert.equal(copy.unpatch(), true);
     } finally {
-      fastnet.unpatch();
+      for (const k of Object.keys(require.cache)) if (k.startsWith(dist)) delete require.cache[k];
+      for (const [k, m] of cached) require.cache[k] = m;
     }
+    assert.equal(fastnet.isPatched(), false);
+    assert.deepEqual([net.Server.prototype.listen, net.Socket.prototype.connect, net.Socket.prototype.setNoDelay,
+      net.Socket.prototype.setKeepAlive, net._createServerHandle], before);
   });
 
   it('the preload entry point is exported as fastnet/register', () => {

@@ -365,7 +365,7 @@ describe('bench --control: net in fastnet\'s place', () => {
     const { runBench } = require('../dist/tool/bench.js');
     const seen = [];
     // Both net.connect() and fastnet.connect() publish each client socket here.
-    const onSocket = ({ socket }) => seen.push(socket instanceof fastnet.Socket ? 'F' : 'N');
+    const onSocket = ({ socket }) => seen.push(Object.getPrototypeOf(socket) === fastnet.Socket.prototype ? 'F' : 'N');
     dc.subscribe('net.client.socket', onSocket);
     try {
       await runBench({ duration: 0.2, rounds: 2, only: ['client-connects'] });

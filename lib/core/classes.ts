@@ -1,11 +1,13 @@
 /**
- * fastnet's own `Server` and `Socket` (net's classes with the hooks on their
- * prototypes), and `createServer()` / `connect()` that make them. Explicit
- * mode; transparent mode puts the same hooks on net's prototypes (patch.ts).
+ * fastnet's own `Server` and `Socket` (net's classes with fastnet's methods on
+ * their prototypes, hooks.ts), and `createServer()` / `connect()` that make
+ * them: explicit mode. They answer `instanceof` as net's classes do, and
+ * can be inherited from in the ES5 way (`fastnet.Server.call(this)` with
+ * util.inherits) as net's can.
  */
 import * as net from 'node:net';
 import * as dc from 'node:diagnostics_channel';
-import { hooks } from './hooks.js';
+import { classMethods } from './hooks.js';
 import { connectPublishesClientSocket, normalizeArgs } from './node-internals.js';
 import type { FastnetOptions } from './options.js';
 import { initServer } from './server.js';
@@ -61,9 +63,18 @@ class FastSocket extends net.Socket {
  * Windows (so accepted sockets inherit it). Options: `loopbackFastPath`
  * (false opts out, true also covers 0.0.0.0) and `unsupportedOptions`.
  */
-export const Server = function Server(options?: unknown, connectionListener?: unknown): Server {
+export const Server = function Server(this: unknown, options?: unknown, connectionListener?: unknown): Server {
+  if (new.target === undefined) {
+    // ES5-style inheritance: a constructor whose prototype inherits ours calls `fastnet.Server.call(this, ...)`.
+    if (this instanceof FastServer) {
+      net.Server.call(this, options as net.ServerOpts, connectionListener as undefined);
+      if (typeof options === 'object' && options !== null) initServer(this, options);
+      return this;
+    }
+    return new FastServer(options, connectionListener);
+  }
   // A subclass of ours (`class X extends fastnet.Server`) gets an instance of itself.
-  return new.target === undefined || new.target === Server ? new FastServer(options, connectionListener)
+  return new.target === Server ? new FastServer(options, connectionListener)
     : Reflect.construct(FastServer, [options, connectionListener], new.target);
 } as unknown as ServerConstructor;
 
@@ -71,13 +82,22 @@ export const Server = function Server(options?: unknown, connectionListener?: un
  * `net.Socket` whose connections to loopback addresses use the fast path on
  * Windows. Options: `loopbackFastPath` and `unsupportedOptions`.
  */
-export const Socket = function Socket(options?: SocketConstructorOpts): Socket {
-  return new.target === undefined || new.target === Socket ? new FastSocket(options)
-    : Reflect.construct(FastSocket, [options], new.target);
+export const Socket = function Socket(this: unknown, options?: SocketConstructorOpts): Socket {
+  if (new.target === undefined) {
+    if (this instanceof FastSocket) {
+      net.Socket.call(this, options);
+      initClient(this, options);
+      return this;
+    }
+    return new FastSocket(options);
+  }
+  return new.target === Socket ? new FastSocket(options) : Reflect.construct(FastSocket, [options], new.target);
 } as unknown as SocketConstructor;
 
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+
 for (const [Exported, Impl, Base, own] of [
-  [Server, FastServer, net.Server, hooks.server], [Socket, FastSocket, net.Socket, hooks.socket],
+  [Server, FastServer, net.Server, classMethods.server], [Socket, FastSocket, net.Socket, classMethods.socket],
 ] as const) {
   (Exported as { prototype: object }).prototype = Impl.prototype;
   Object.defineProperty(Impl.prototype, 'constructor', { configurable: true, writable: true, value: Exported });
@@ -86,10 +106,19 @@ for (const [Exported, Impl, Base, own] of [
   for (const [name, value] of Object.entries(own)) {
     Object.defineProperty(Impl.prototype, name, { configurable: true, writable: true, value });
   }
+  // Any net socket or server is one of ours, as with node:net itself (an
+  // accepted socket, http's server, `new net.Socket()`); a subclass of ours
+  // answers for its own instances only.
+  Object.defineProperty(Exported, Symbol.hasInstance, {
+    configurable: true,
+    value: function (this: Function, value: unknown): boolean {
+      return this === Exported ? value instanceof Base : ordinaryHasInstance.call(this, value);
+    },
+  });
 }
 
 const clientSocketChannel = dc.channel('net.client.socket');
-// Node 20 publishes 'net.client.socket' in net.connect(); later versions in
+// Older Nodes publish 'net.client.socket' in net.connect(), newer ones in
 // Socket.prototype.connect(), which fastnet's connect() goes through. Publish
 // exactly where net does, so diagnostics tools see each socket once.
 const connectPublishes = !connectPublishesClientSocket;

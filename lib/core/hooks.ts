@@ -1,12 +1,22 @@
 /**
- * The hook functions, built once over net's pristine methods. Explicit mode
- * puts them on fastnet's own Server/Socket prototypes; transparent mode
- * (patch.ts) puts the very same functions on net's prototypes.
+ * What fastnet does in front of each of net's methods, written once as a
+ * behaviour `(self, next, args)`: `next` is the method it stands in front of.
+ * Two kinds of hook are made from the same behaviours:
+ *
+ * - fastnet's own classes (explicit mode) get methods whose `next` is net's
+ *   prototype method as it is at the call, so a wrapper installed on net
+ *   later (an APM, a spy) is still called. When net is patched (by any copy
+ *   of fastnet), that method is a transparent hook, which does the work: the
+ *   class's method just calls through, and nothing is done twice.
+ * - patch() makes transparent hooks whose `next` is what it replaced (net's
+ *   method, or a wrapper put there earlier). Once that patch is undone they
+ *   only call `next`, so a wrapper put on top of one can stay where it is.
  */
 import type * as net from 'node:net';
 import { BoundSocket } from './bound-socket.js';
 import {
-  internalSymbol, netHooks, NODE_SYMBOLS, nodeCreateServerHandle, normalizeArgs, originals, type CreateServerHandle, type Method, type PatchRecord,
+  internalSymbol, loaded, NODE_SYMBOLS, normalizeArgs, onNet, patchRecord, targets, type CreateServerHandle, type Method,
+  type PatchRecord, type Target,
 } from './node-internals.js';
 import { createServerHandleWithFastPath, listenWithFastPath } from './server.js';
 import { connectWithFastPath } from './client.js';
@@ -14,33 +24,34 @@ import { checkOptionCall } from './options.js';
 import { currentPlatform } from './policy.js';
 import { countSkip } from './status.js';
 
-/** Node's listen, with our socket put into the handle Node makes and binds (server.ts). */
-function listen(this: net.Server, ...args: unknown[]): unknown {
-  return listenWithFastPath(this, originals.server.listen, args);
-}
+type Behaviour = (self: any, next: Method, args: unknown[]) => unknown;
 
-function connect(this: net.Socket, ...args: unknown[]): unknown {
+/** Node's listen, with our socket put into the handle Node makes and binds (server.ts). No `_listen2` is read or replaced (DEP0208). */
+const listen: Behaviour = (self: net.Server, next, args) => listenWithFastPath(self, next, args);
+
+const connect: Behaviour = (self: net.Socket, next, args) => {
   if (currentPlatform() !== 'win32') {
     countSkip();
-    return originals.socket.connect.apply(this, args);
+    return next.apply(self, args);
   }
   // Node marks normalized argument arrays; reuse them as they are.
   const normalized = (Array.isArray(args[0]) ? args[0] : normalizeArgs(args)) as [Record<string, unknown>, unknown];
-  if (normalized[0].path != null) return originals.socket.connect.call(this, normalized);
-  return connectWithFastPath(this, originals.socket.connect, normalized);
-}
+  if (normalized[0].path != null) return next.call(self, normalized);
+  return connectWithFastPath(self, next, normalized);
+};
 
 // A user's own call on a fast-path socket in 'throw' mode throws here, before
 // Node records anything; in 'ignore' mode the handle guard withholds it.
-function setNoDelay(this: net.Socket, enable?: boolean): unknown {
-  if (currentPlatform() === 'win32') checkOptionCall(this, 'setNoDelay', enable === undefined || Boolean(enable));
-  return originals.socket.setNoDelay.call(this, enable);
-}
+const setNoDelay: Behaviour = (self: net.Socket, next, args) => {
+  const enable = args[0];
+  if (currentPlatform() === 'win32') checkOptionCall(self, 'setNoDelay', enable === undefined || Boolean(enable));
+  return next.apply(self, args);
+};
 
-function setKeepAlive(this: net.Socket, ...args: unknown[]): unknown {
-  if (currentPlatform() === 'win32') checkOptionCall(this, 'setKeepAlive', keepAliveEnabled(args[0]));
-  return originals.socket.setKeepAlive.apply(this, args);
-}
+const setKeepAlive: Behaviour = (self: net.Socket, next, args) => {
+  if (currentPlatform() === 'win32') checkOptionCall(self, 'setKeepAlive', keepAliveEnabled(args[0]));
+  return next.apply(self, args);
+};
 
 /**
  * `enable` as this Node reads it. Node 24 and 26 also take an options object
@@ -60,7 +71,7 @@ function readsKeepAliveOptions(): boolean {
     // A socket-shaped object with no handle: Node only records what it was asked.
     const probe: Record<string | symbol, unknown> = { _handle: null };
     try {
-      originals.socket.setKeepAlive.call(probe, { enable: false });
+      loaded.setKeepAlive.call(probe, { enable: false });
     } catch { /* then it reads no options object */ }
     const recorded = internalSymbol(probe, NODE_SYMBOLS.setKeepAlive);
     keepAliveOptions = recorded !== undefined && probe[recorded] === false;
@@ -68,28 +79,68 @@ function readsKeepAliveOptions(): boolean {
   return keepAliveOptions;
 }
 
-function setTypeOfService(this: net.Socket, ...args: unknown[]): unknown {
+const setTypeOfService: Behaviour = (self: net.Socket, next, args) => {
   // A value Node refuses (not an integer from 0 to 255) gets Node's own error, not ours.
   const tos = args[0];
   const valid = typeof tos === 'number' && Number.isInteger(tos) && tos >= 0 && tos <= 255;
-  if (currentPlatform() === 'win32' && valid) checkOptionCall(this, 'setTypeOfService', tos !== 0);
-  return originals.socket.setTypeOfService!.apply(this, args);
-}
+  if (currentPlatform() === 'win32' && valid) checkOptionCall(self, 'setTypeOfService', tos !== 0);
+  return next.apply(self, args);
+};
 
 /** net's createServerHandle (the cluster primary's shared handle), with the fast path. */
-function createServerHandle(address: string | null, port: number, addressType: number,
-  fd: number | undefined, flags: number): ReturnType<CreateServerHandle> {
-  return createServerHandleWithFastPath(nodeCreateServerHandle, address, port, addressType, fd, flags);
+const createServerHandle: Behaviour = (_self, next, args) =>
+  createServerHandleWithFastPath(next as CreateServerHandle, ...args as Parameters<CreateServerHandle>);
+
+/** The behaviours, by target and net's own name; only where this Node has the method (setTypeOfService: 24+). */
+const behaviours: { [T in Target]: Record<string, Behaviour> } = { server: { listen }, socket: {}, net: {} };
+for (const [name, b] of Object.entries({ connect, setNoDelay, setKeepAlive, setTypeOfService })) {
+  if (typeof targets.socket[name] === 'function') behaviours.socket[name] = b;
+}
+Object.assign(behaviours.net, onNet(createServerHandle));
+
+/** A function named and sized as the method it stands in for (stack traces, and wrappers that copy them). */
+function like<F extends Method>(hook: F, original: unknown): F {
+  const o = original as Function;
+  Object.defineProperty(hook, 'name', { value: o.name, configurable: true });
+  Object.defineProperty(hook, 'length', { value: o.length, configurable: true });
+  return hook;
 }
 
-/** The server-side hook: Node's listen, armed. No `_listen2` is read or replaced (DEP0208). */
-const serverHooks: Record<string, Method> = { listen };
+/** The methods of fastnet's own Server and Socket (classes.ts puts them on their prototypes). */
+export const classMethods = { server: methodsOf('server'), socket: methodsOf('socket') };
 
-/** The socket-side hooks (setTypeOfService only where Node has it). */
-const socketHooks: Record<string, Method> = { connect, setNoDelay, setKeepAlive };
-if (originals.socket.setTypeOfService) socketHooks.setTypeOfService = setTypeOfService;
+function methodsOf(target: 'server' | 'socket'): Record<string, Method> {
+  const proto = targets[target];
+  const out: Record<string, Method> = {};
+  for (const [name, behaviour] of Object.entries(behaviours[target])) {
+    out[name] = like(function (this: object, ...args: unknown[]): unknown {
+      const next = proto[name] as Method;
+      return patchRecord() !== undefined ? next.apply(this, args) : behaviour(this, next, args);
+    }, proto[name]);
+  }
+  return out;
+}
 
-/** Every hook (on net itself: the cluster primary's shared handle, and net.BoundSocket where Node has it), under the target and the name of the original it stands in for (node-internals.ts: Originals). */
-export const hooks: PatchRecord['hooks'] & { server: Record<string, Method>; socket: Record<string, Method> } = {
-  server: serverHooks, socket: socketHooks, net: netHooks({ createServerHandle, BoundSocket }),
-};
+/**
+ * A new patch record: a transparent hook for every place (and fastnet's
+ * BoundSocket for net.BoundSocket, where Node has one), each in front of
+ * what is there now. patch.ts installs it.
+ */
+export function transparentHooks(): PatchRecord {
+  const record: PatchRecord = { hooks: { server: {}, socket: {}, net: {} }, replaced: { server: {}, socket: {}, net: {} } };
+  for (const target of Object.keys(behaviours) as Target[]) {
+    for (const [name, behaviour] of Object.entries(behaviours[target])) {
+      const next = targets[target][name] as Method;
+      record.replaced[target][name] = next;
+      record.hooks[target][name] = like(function (this: object, ...args: unknown[]): unknown {
+        // Undone (by any copy), this hook may still sit under a wrapper: it only calls through.
+        return patchRecord() === record ? behaviour(this, next, args) : next.apply(this, args);
+      }, next);
+    }
+  }
+  if (BoundSocket !== undefined) {
+    record.replaced.net.BoundSocket = targets.net.BoundSocket;
+    record.hooks.net.BoundSocket = BoundSocket;
+  }
+  return record;
+}

@@ -1,7 +1,7 @@
 /**
- * The one module that reads Node's internals: net's own methods (the
- * originals, kept under net's own property names), the patch record shared
- * by every copy of fastnet, `net._normalizeArgs`, `net._createServerHandle`,
+ * The one module that reads Node's internals: net's prototypes and the
+ * places fastnet patches (under net's own property names), the patch record
+ * shared by every copy of fastnet, `net._normalizeArgs`, `net._createServerHandle`,
  * the TCP handle class from `process.binding('tcp_wrap')`, Node's internal
  * symbols (found by their description), `net.BoundSocket`'s class, and the
  * two places where Node's `listen()` goes asynchronous (`dns.lookup`,
@@ -39,7 +39,7 @@ export const UV_TCP_IPV6ONLY = 1;
 export type CreateServerHandle = (address: string | null, port: number, addressType: number,
   fd: number | undefined, flags: number) => TcpHandle | number;
 
-/** The places fastnet patches in transparent mode, by the names Originals uses for them. */
+/** The objects whose methods fastnet's hooks stand in front of (transparent mode patches them in place). */
 export const targets = {
   server: net.Server.prototype as unknown as Record<string, unknown>,
   socket: net.Socket.prototype as unknown as Record<string, unknown>,
@@ -57,92 +57,47 @@ export const NodeBoundSocket: (new (...args: unknown[]) => unknown) | undefined 
     ? (targets.net.BoundSocket as { prototype: { constructor: new (...args: unknown[]) => unknown } }).prototype.constructor
     : undefined;
 
-/** net's own methods, per target, under net's own property names, as they were before any copy of fastnet patched. */
-export interface Originals {
-  server: { listen: Method };
-  /** setTypeOfService: Node 24+ only. */
-  socket: { connect: Method; setNoDelay: Method; setKeepAlive: Method; setTypeOfService?: Method };
-  /** BoundSocket: where Node has one. */
-  net: { _createServerHandle: CreateServerHandle; BoundSocket?: new (...args: unknown[]) => unknown };
-}
+/** A place's target, and per target, functions under net's own names. */
+export type Target = keyof typeof targets;
+export type Places = { [T in Target]: Record<string, unknown> };
 
-/** Where patch() keeps net's originals, shared by every copy of fastnet in the process. */
-const PATCH_KEY = Symbol.for('fastnet.patch');
+/** Where patch() keeps its record on net, shared by every copy of fastnet in the process (v1: this format). */
+const PATCH_KEY = Symbol.for('fastnet.v1.patch');
 
-/** What patch() records on net: the originals, and the hooks it put in their places (same targets and names). */
+/**
+ * What patch() records on net: for each place (target and net's own name),
+ * the hook it put there and what it replaced (net's method as it was then,
+ * or a wrapper someone had put on it). Another copy can undo it from this alone.
+ */
 export interface PatchRecord {
-  originals: Originals;
-  hooks: { [T in keyof Originals]: Record<string, unknown> };
+  hooks: Places;
+  replaced: Places;
 }
 
 /** The patch record on net, if a copy of fastnet has patched it. */
 export function patchRecord(): PatchRecord | undefined {
-  return targets.net[PATCH_KEY as unknown as string] as PatchRecord | undefined;
+  return (targets.net as Record<symbol, unknown>)[PATCH_KEY] as PatchRecord | undefined;
+}
+
+/** Record a patch (`record`) or its undoing (`undefined`). */
+export function setPatchRecord(record: PatchRecord | undefined): void {
+  if (record) Object.defineProperty(net, PATCH_KEY, { value: record, configurable: true });
+  else delete (targets.net as Record<symbol, unknown>)[PATCH_KEY];
 }
 
 /**
- * Record a patch (`record`) or its undoing (`undefined`). The originals are
- * also written under the flat names an older copy of fastnet reads
- * (`listen`, `connect`, ..., `createServerHandle`), so that a copy loaded
- * later, or one that unpatches, finds net's methods whichever version it is.
+ * net's methods as this copy of fastnet found them when it loaded (or, if
+ * another copy had patched net already, what that copy replaced): for the
+ * few calls fastnet makes on its own behalf, which no wrapper should see.
  */
-export function setPatchRecord(record: PatchRecord | undefined): void {
-  if (!record) {
-    delete (targets.net as Record<symbol, unknown>)[PATCH_KEY];
-    return;
-  }
-  const o = record.originals;
-  const flat = {
-    listen: o.server.listen, ...o.socket, createServerHandle: o.net._createServerHandle,
-  };
-  Object.defineProperty(net, PATCH_KEY, { value: { ...record, originals: { ...flat, ...o } }, configurable: true });
-}
-
-/** The pristine methods, even if another copy of fastnet has already patched net. */
-export const originals: Originals = recordedOriginals(patchRecord()) ?? {
-  server: { listen: targets.server.listen as Method },
-  socket: {
-    connect: targets.socket.connect as Method,
-    setNoDelay: targets.socket.setNoDelay as Method,
-    setKeepAlive: targets.socket.setKeepAlive as Method,
-    ...(typeof targets.socket.setTypeOfService === 'function'
-      ? { setTypeOfService: targets.socket.setTypeOfService as Method } : {}),
-  },
-  net: { _createServerHandle: targets.net._createServerHandle as CreateServerHandle, ...boundSocketOriginal() },
+export const loaded = {
+  setKeepAlive: (patchRecord()?.replaced.socket.setKeepAlive ?? targets.socket.setKeepAlive) as Method,
+  createServerHandle: (patchRecord()?.replaced.net._createServerHandle ?? targets.net._createServerHandle) as CreateServerHandle,
 };
 
-/**
- * A record's originals in this shape. A copy of fastnet from before the
- * originals were keyed by net's names keeps them flat (and `_createServerHandle`
- * as `createServerHandle`); Node's BoundSocket is known from its prototype.
- */
-export function recordedOriginals(record: PatchRecord | undefined): Originals | undefined {
-  if (!record) return undefined;
-  const o = record.originals as Originals | (Record<string, Method> & { server?: undefined });
-  if (o.server) return o as Originals;
-  const flat = o as Record<string, Method>;
-  return {
-    server: { listen: flat.listen },
-    socket: {
-      connect: flat.connect, setNoDelay: flat.setNoDelay, setKeepAlive: flat.setKeepAlive,
-      ...(flat.setTypeOfService ? { setTypeOfService: flat.setTypeOfService } : {}),
-    },
-    net: { _createServerHandle: flat.createServerHandle as unknown as CreateServerHandle, ...boundSocketOriginal() },
-  };
-}
-
-function boundSocketOriginal(): Pick<Originals['net'], 'BoundSocket'> {
-  return NodeBoundSocket ? { BoundSocket: NodeBoundSocket } : {};
-}
-
-/** Node's own `net._createServerHandle` (what the cluster primary's hook calls). */
-export const nodeCreateServerHandle: CreateServerHandle = originals.net._createServerHandle;
-
-/** The hooks that go on net itself, under net's own names (patch.ts puts them there). */
-export function netHooks(hooks: { createServerHandle: CreateServerHandle; BoundSocket?: unknown }): Record<string, unknown> {
-  // Named as net's own, as it was when the hook was declared under that name.
-  Object.defineProperty(hooks.createServerHandle, 'name', { value: '_createServerHandle' });
-  return { _createServerHandle: hooks.createServerHandle, ...(hooks.BoundSocket ? { BoundSocket: hooks.BoundSocket } : {}) };
+/** What goes on net itself, under net's own name: `createServerHandle` as `_createServerHandle` (the cluster primary's shared handle). */
+export function onNet<T>(createServerHandle: T): Record<string, T> {
+  return typeof targets.net._createServerHandle === 'function' ? { _createServerHandle: createServerHandle } : {};
 }
 
 /** `net._normalizeArgs`: how net reads `listen()`/`connect()` arguments; Node marks the array it returns. */
@@ -150,10 +105,16 @@ export const normalizeArgs = targets.net._normalizeArgs as (args: unknown[]) => 
 
 /**
  * Whether Node's `Socket.prototype.connect` publishes the `net.client.socket`
- * diagnostics channel itself (Node 22+); Node 20 publishes it in net.connect().
+ * diagnostics channel itself, as Node 22.17+, 24.2+ and 25+ do (nodejs/node#58349);
+ * older ones publish it in net.connect(). Decided by version: the method may
+ * be wrapped (an APM) before fastnet loads, so its source says nothing.
  */
-export const connectPublishesClientSocket: boolean =
-  Function.prototype.toString.call(originals.socket.connect).includes('netClientSocketChannel');
+export const connectPublishesClientSocket: boolean = publishesInConnect(process.versions.node);
+
+export function publishesInConnect(version: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  return major >= 25 || (major === 24 && minor >= 2) || (major === 22 && minor >= 17);
+}
 
 /** An own symbol of `obj` whose description is `description` (Node's internal symbols are not exported). */
 export function internalSymbol(obj: object, description: string): symbol | undefined {
@@ -221,9 +182,8 @@ export function tcpClass(from?: object): TcpClass | number {
       else delete p.noDeprecation;
     }
   }
-  // net's as it is now (a wrapper put on it later is called too), or the patch record's original.
-  const make = recordedOriginals(patchRecord())?.net._createServerHandle ?? targets.net._createServerHandle as CreateServerHandle;
-  const handle = make('127.0.0.1', 0, 4, undefined, 0);
+  // Not through net (fastnet's own hook may be there): net's as this copy found it.
+  const handle = loaded.createServerHandle('127.0.0.1', 0, 4, undefined, 0);
   if (typeof handle === 'number') return handle;
   TCP = handle.constructor as TcpClass;
   handle.close();

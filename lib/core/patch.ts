@@ -2,24 +2,17 @@
  * Transparent mode: install fastnet's hooks on `node:net` itself, so that
  * every server and client in the process (http, https, tls, fetch, ws,
  * database drivers, the cluster primary) goes through the same decision.
- * Idempotent across copies of fastnet (the record lives under a Symbol.for
- * key on net), and reversible: unpatch() restores net's originals exactly.
+ *
+ * As graceful-fs and shimmer-style wrappers do: each hook stands in front of
+ * what is there when patch() runs (net's method, or a wrapper someone put
+ * there first); unpatch() puts back only what fastnet itself replaced, and
+ * leaves a wrapper installed on top of a hook in place (that hook then just
+ * calls through). The record lives under a Symbol.for key on net, so every
+ * copy of fastnet sees one patch, and any copy can undo it.
  */
 import { syncBuiltinESMExports } from 'node:module';
-import { hooks } from './hooks.js';
-import { originals, patchRecord, recordedOriginals, setPatchRecord, targets, type Originals } from './node-internals.js';
-
-type Target = keyof Originals;
-
-/** Each hook's place (target and net's own name for it), with net's original there. */
-function places(o: Originals): Array<[Record<string, unknown>, string, unknown]> {
-  const out: Array<[Record<string, unknown>, string, unknown]> = [];
-  for (const target of Object.keys(hooks) as Target[]) {
-    const own = o[target] as Record<string, unknown>;
-    for (const name of Object.keys(hooks[target])) out.push([targets[target], name, own[name]]);
-  }
-  return out;
-}
+import { transparentHooks } from './hooks.js';
+import { patchRecord, setPatchRecord, targets, type Target } from './node-internals.js';
 
 /**
  * Patch `node:net` in place. Returns false if it was already patched (by
@@ -27,20 +20,25 @@ function places(o: Originals): Array<[Record<string, unknown>, string, unknown]>
  */
 export function patch(): boolean {
   if (patchRecord()) return false;
-  setPatchRecord({ originals, hooks });
-  for (const target of Object.keys(hooks) as Target[]) Object.assign(targets[target], hooks[target]);
+  const record = transparentHooks();
+  setPatchRecord(record);
+  for (const target of Object.keys(record.hooks) as Target[]) Object.assign(targets[target], record.hooks[target]);
   // ESM importers of node:net see the same named exports.
   syncBuiltinESMExports();
   return true;
 }
 
-/** Undo `patch()`: net's original methods, exactly. Returns false if net was not patched. */
+/** Undo `patch()`, whichever copy of fastnet made it. Returns false if net was not patched. */
 export function unpatch(): boolean {
   const record = patchRecord();
   if (!record) return false;
   setPatchRecord(undefined);
-  // Restore the originals recorded by whichever copy patched.
-  for (const [target, name, original] of places(recordedOriginals(record)!)) target[name] = original;
+  for (const target of Object.keys(record.hooks) as Target[]) {
+    const place = targets[target];
+    for (const [name, hook] of Object.entries(record.hooks[target])) {
+      if (place[name] === hook) place[name] = record.replaced[target][name];
+    }
+  }
   syncBuiltinESMExports();
   return true;
 }
