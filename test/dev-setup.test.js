@@ -98,3 +98,41 @@ describe('dev-setup: rebuilds what is older than its sources', () => {
       'run `node scripts/build/dev-setup.js` (npm test does) to bring the build up to date');
   });
 });
+
+describe('dev-setup: a user sees progress lines, not a build tool\'s log', function () {
+  // Two node-gyp builds of the twin on a scratch copy (about 10 s each on 2 cores).
+  this.timeout(120000);
+  const { spawnSync } = require('node:child_process');
+  let dir;
+  before(function () {
+    // Builds with this host's compiler; under Wine the twin is not built at all.
+    if (process.platform === 'win32') this.skip();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fastnet-dev-setup-run-'));
+    for (const f of ['package.json', 'tsconfig.json', 'lib', 'native', 'scripts']) {
+      // Not native/build/: the twin is built afresh.
+      fs.cpSync(path.join(root, f), path.join(dir, f), { recursive: true, filter: (src) => src !== path.join(root, 'native', 'build') });
+    }
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  });
+  after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+  const setup = () => spawnSync(process.execPath, [path.join(dir, 'scripts', 'build', 'dev-setup.js')], { cwd: dir, encoding: 'utf8' });
+
+  it('a build that succeeds prints one line per step and no gyp info', () => {
+    const r = setup();
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const out = r.stdout + r.stderr;
+    assert.doesNotMatch(out, /gyp info/);
+    assert.match(out, /compiling lib\/ to dist\/ \(tsc\)\.\.\. done/);
+    assert.match(out, /compiling the POSIX twin \(node-gyp\)\.\.\. done/);
+    assert.ok(out.trim().split('\n').length <= 5, out);
+  });
+
+  it('a build that fails prints the tool\'s log and exits non-zero', () => {
+    fs.appendFileSync(path.join(dir, 'native', 'posix', 'socket.cc'), '\nthis is not C++;\n');
+    const r = setup();
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout, /compiling the POSIX twin \(node-gyp\)\.\.\. failed/);
+    assert.match(r.stderr, /gyp (info|ERR!)/);
+    assert.match(r.stderr, /error/);
+  });
+});
