@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as classes from './core/classes.js';
 import { setBindingForTesting, setNativeTargetForTesting } from './core/binding.js';
 import { tcpClass } from './core/node-internals.js';
-import { listenToPrimary } from './core/cluster.js';
+import { setUp } from './core/setup.js';
 import { rememberRefusal } from './core/native-socket.js';
 import {
   SUPPORTED_SOCKET_OPTIONS, handleMethods, installGuards, readFastnetOptions, type FastnetOptions,
@@ -24,7 +24,6 @@ import { patch, unpatch, isPatched } from './core/patch.js';
 import {
   getStatus, INHERITED, listenerOf, snapshot, stats, type FastPathStats, type FastPathStatus,
 } from './core/status.js';
-import { installTransfer } from './core/transfer.js';
 
 export * from 'node:net';
 export { SUPPORTED_SOCKET_OPTIONS };
@@ -43,11 +42,8 @@ export import connect = classes.connect;
 export import createConnection = classes.connect;
 export type { ServerOpts, SocketConstructorOpts, ServerConstructor, SocketConstructor } from './core/classes.js';
 
-// A cluster worker hears from its primary what was done for shared listeners.
-listenToPrimary();
-
-// A server or socket moved to a worker thread keeps its record there, where Node can move them (lib/core/transfer.ts).
-installTransfer();
+// The same set-up as the preload's (lib/core/setup.ts): cluster workers, transfer to threads.
+setUp();
 
 /**
  * `net.BoundSocket` (where Node has it; undefined elsewhere), deciding the

@@ -342,5 +342,16 @@ for (const { name, env, expected } of childEnvs) {
         if (!skipped) assert.ok(r.primaryStats[expected.state] >= 6, JSON.stringify(r.primaryStats));
       });
     }
+
+    it('an unchanged cluster app that never imports fastnet (SCHED_NONE, an http worker on 127.0.0.1): the worker hears its primary, and its accepted sockets are guarded', () => {
+      const r = runFixture(['-r', simulate, '-r', preload, path.join(root, 'test', 'fixtures', 'cluster-app-unaware.js')], env);
+      const skipped = expected.state === 'skipped';
+      const server = skipped ? expected : { ...expected, via: 'cluster-primary' };
+      assert.deepEqual(r.server, server);
+      assert.equal(r.accepted.length, 2);
+      // http's noDelay: withheld on the fast path, not sent to the OS.
+      const accepted = { ...server, inherited: true, ...(expected.state === 'applied' ? { ignoredOptions: ['noDelay'] } : {}) };
+      for (const a of r.accepted) assert.deepEqual(a, accepted);
+    });
   });
 }
