@@ -268,3 +268,39 @@ describe("options: setKeepAlive and setTypeOfService, read as this Node reads th
     await end(plain);
   });
 });
+
+describe('options: a TCP handle no socket owns yet, once the guards are on', () => {
+  simulateWindows(appliedBinding);
+  let sandbox;
+  beforeEach(() => { sandbox = sinon.createSandbox(); });
+  afterEach(() => sandbox.restore());
+
+  it("new TCP(): setNoDelay/setKeepAlive/setTypeOfService behave exactly as Node's (owner null)", async () => {
+    // A fast-path connection first: the guards are installed and know Node's owner symbol.
+    const server = await echoServer(fastnet, '127.0.0.1');
+    const socket = await connectAndWait({ port: server.address().port, host: '127.0.0.1' });
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'applied' });
+    const spies = watchHandles(sandbox);
+    const { constants } = process.binding('tcp_wrap');
+    const handle = new TCP(constants.SOCKET);
+    try {
+      assert.equal(handle.setNoDelay(true), 0);
+      assert.equal(handle.setKeepAlive(true, 1), 0);
+      assert.deepEqual(enablingCalls(spies.setNoDelay, handle).map((c) => c.args), [[true]]);
+      assert.deepEqual(enablingCalls(spies.setKeepAlive, handle).map((c) => c.args), [[true, 1]]);
+      if (typeof TCP.prototype.setTypeOfService === 'function') {
+        const node = testing.handleMethods().setTypeOfService;
+        const spy = sandbox.spy(testing.handleMethods(), 'setTypeOfService');
+        const other = new TCP(constants.SOCKET);
+        const expected = node.call(other, 16);
+        other.close();
+        assert.equal(handle.setTypeOfService(16), expected);
+        assert.equal(spy.callCount, 1);
+      }
+    } finally {
+      handle.close();
+      socket.destroy();
+      await close(server);
+    }
+  });
+});

@@ -165,7 +165,8 @@ function ownerOf(handle: object): object | undefined {
     if (!found) return undefined; // not set on this handle yet; look again next time
     ownerSymbol = found;
   }
-  return ownerSymbol ? (handle as Record<symbol, object | undefined>)[ownerSymbol] : undefined;
+  // Node sets the owner to null on a handle no socket holds yet (`new TCP()`): no owner either.
+  return ownerSymbol ? (handle as Record<symbol, object | null | undefined>)[ownerSymbol] ?? undefined : undefined;
 }
 
 const reported = new WeakSet<object>();
