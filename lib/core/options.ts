@@ -159,7 +159,7 @@ export function installGuards(TCP: TcpClass): void {
 let ownerSymbol: symbol | null | undefined;
 
 /** The socket that owns a handle: Node sets it (under its owner_symbol) when it wraps the handle in a socket. */
-function ownerOf(handle: object): object | undefined {
+export function ownerOf(handle: object): object | undefined {
   if (ownerSymbol === undefined) {
     const found = internalSymbol(handle, NODE_SYMBOLS.owner);
     if (!found) return undefined; // not set on this handle yet; look again next time
