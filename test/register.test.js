@@ -355,3 +355,60 @@ for (const { name, env, expected } of childEnvs) {
     });
   });
 }
+
+describe('register: every copy of fastnet in a process reads the same per-socket options', () => {
+  const { simulateWindows } = require('./support/helpers');
+  simulateWindows(appliedBinding);
+  beforeEach(() => fastnet.patch());
+  afterEach(() => fastnet.unpatch());
+
+  /** A second copy of fastnet's modules, as another package's dependency would load them. */
+  function copy(file) {
+    const dist = path.join(root, 'dist') + path.sep;
+    const saved = Object.keys(require.cache).filter((k) => k.startsWith(dist));
+    const cached = saved.map((k) => [k, require.cache[k]]);
+    for (const k of saved) delete require.cache[k];
+    try {
+      return require(path.join(root, 'dist', file));
+    } finally {
+      for (const k of Object.keys(require.cache)) if (k.startsWith(dist)) delete require.cache[k];
+      for (const [k, m] of cached) require.cache[k] = m;
+    }
+  }
+
+  it("another copy's setFastPathOptions() on a socket holds for the copy that patched net", async () => {
+    const other = copy('index.js');
+    assert.notEqual(other, fastnet);
+    const server = net.createServer((s) => s.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address();
+    const optedOut = new net.Socket();
+    other.setFastPathOptions(optedOut, { loopbackFastPath: false });
+    optedOut.connect(port, '127.0.0.1');
+    await once(optedOut, 'connect');
+    assert.deepEqual(fastnet.fastPathStatus(optedOut), { state: 'skipped', reason: 'opted-out' });
+    const throwing = new net.Socket();
+    other.setFastPathOptions(throwing, { unsupportedOptions: 'throw' });
+    throwing.connect(port, '127.0.0.1');
+    await once(throwing, 'connect');
+    assert.deepEqual(fastnet.fastPathStatus(throwing), { state: 'applied' });
+    assert.throws(() => throwing.setNoDelay(true), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    optedOut.destroy();
+    throwing.destroy();
+    await close(server);
+  });
+
+  it("the 'throw' mark one copy sets is the one another reads", () => {
+    const mine = require('../dist/core/options.js');
+    const theirs = copy(path.join('core', 'options.js'));
+    assert.notEqual(theirs, mine);
+    const a = {};
+    theirs.markThrowMode(a);
+    assert.equal(mine.modeOf(a), 'throw');
+    const b = {};
+    mine.markThrowMode(b);
+    assert.equal(theirs.modeOf(b), 'throw');
+    assert.equal(mine.modeOf({}), 'ignore');
+  });
+});

@@ -90,7 +90,8 @@ interface Guard {
  */
 const fastHandles = new WeakMap<object, Guard>();
 let accepting: { handle: object; guard: Guard } | undefined;
-const kThrow = Symbol('fastnet.throw');
+// Shared by every copy of fastnet in the process (the key carries the format's version).
+const kThrow = Symbol.for('fastnet.v1.throw');
 
 function appliedOf(target: object): boolean {
   return getStatus(target)?.state === 'applied';
