@@ -144,17 +144,47 @@ export function installGuards(TCP: TcpClass): void {
   if (guardsOn) return;
   guardsOn = true;
   const proto = TCP.prototype as unknown as Record<string, unknown>;
-  for (const { method, option } of GUARDED) {
+  for (const { method, option, symbol } of GUARDED) {
     if (typeof proto[method] !== 'function') continue;
     handleMethods[method] = proto[method] as never;
     proto[method] = function guarded(this: TcpHandle, ...args: unknown[]): number {
       const guard = guardFor(this);
       if (guard === undefined) return handleMethods[method]!.apply(this, args);
       // Turning an option off, or TOS 0, asks for nothing.
-      if (args[0]) withhold(this, guard, option);
+      if (args[0]) {
+        // An accepted socket of a 'throw' listener (no socket of its own to destroy): the call is the user's,
+        // unless Node makes it while it sets the socket up.
+        if (guard.mode === 'throw' && guard.socket === undefined && !nodeSetsUp(this)) refuse(this, option, symbol);
+        withhold(this, guard, option);
+      }
       return 0;
     };
   }
+}
+
+/**
+ * Whether Node itself is applying a listener's noDelay/keepAlive to an
+ * accepted handle: net calls them only in the listener's onconnection
+ * (inside beginAccept/endAccept), on Node 20 to 26, before it sets
+ * `socket.server` and emits 'connection'. From then on, a call is the user's.
+ */
+function nodeSetsUp(handle: object): boolean {
+  if (accepting === undefined || accepting.handle !== handle) return false;
+  const socket = ownerOf(handle) as { server?: object | null } | undefined;
+  return socket === undefined || socket.server == null;
+}
+
+/**
+ * The user's own call on an accepted socket of a 'throw' listener: throw to
+ * the caller. Node's Socket method records the value before it calls the
+ * handle; it is undone, so that the next call reaches the handle (and throws)
+ * as it would on net.
+ */
+function refuse(handle: object, option: string, description: string): never {
+  const socket = ownerOf(handle);
+  const key = socket ? internalSymbol(socket, description) : undefined;
+  if (key) (socket as Record<symbol, unknown>)[key] = option === 'typeOfService' ? undefined : false;
+  throw unsupportedOptionErrorFor(option);
 }
 
 let ownerSymbol: symbol | null | undefined;
