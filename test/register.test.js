@@ -412,3 +412,50 @@ describe('register: every copy of fastnet in a process reads the same per-socket
     assert.equal(mine.modeOf({}), 'ignore');
   });
 });
+
+describe('register: a TLS connection by host name, happy eyeballs retrying on a fresh handle (simulated Windows, ioctl applied)', function () {
+  this.timeout(60000);
+  const sinon = require('sinon');
+  const { simulateWindows } = require('./support/helpers');
+  simulateWindows(appliedBinding);
+  afterEach(() => fastnet.unpatch());
+
+  it("the retried attempt (its TCP handle's owner unset by Node) gets the fast path; no listener of fastnet's; data intact", async () => {
+    const selfsigned = require('selfsigned');
+    const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { days: 1, keySize: 2048 });
+    const server = tls.createServer({ key: pems.private, cert: pems.cert }, (s) => s.pipe(s));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const both = (host, options, cb) => setImmediate(() => cb(null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }]));
+    const run = async () => {
+      const socket = tls.connect({
+        port: server.address().port, host: 'loop.test', lookup: both, autoSelectFamily: true, ca: pems.cert,
+        checkServerIdentity: () => undefined,
+      });
+      const during = socket.listenerCount('connectionAttempt');
+      await once(socket, 'secureConnect');
+      return { socket, during, attempts: socket.autoSelectFamilyAttemptedAddresses.length };
+    };
+    const node = await run();
+    node.socket.destroy();
+    fastnet.patch();
+    const ours = await run();
+    assert.equal(ours.attempts, 2);
+    assert.equal(ours.during, node.during);
+    const spy = sinon.spy(testing.handleMethods(), 'setNoDelay');
+    try {
+      ours.socket.setNoDelay(true);
+      assert.equal(spy.getCalls().filter((c) => c.args[0]).length, 0);
+    } finally {
+      spy.restore();
+    }
+    assert.deepEqual(fastnet.fastPathStatus(ours.socket), { state: 'applied', ignoredOptions: ['noDelay'] });
+    const payload = Buffer.alloc(100_000, 7);
+    const chunks = [];
+    ours.socket.on('data', (d) => chunks.push(d));
+    ours.socket.end(payload);
+    await once(ours.socket, 'close');
+    assert.ok(Buffer.concat(chunks).equals(payload));
+    await close(server);
+  });
+});
