@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as classes from './core/classes.js';
 import { setBindingForTesting, setNativeTargetForTesting } from './core/binding.js';
 import { tcpClass } from './core/node-internals.js';
-import { listenToPrimary } from './core/cluster.js';
+import { setUp } from './core/setup.js';
 import { rememberRefusal } from './core/native-socket.js';
 import * as optionsModule from './core/options.js';
 import { handleMethods, installGuards, readFastnetOptions, type FastnetOptions } from './core/options.js';
@@ -25,7 +25,6 @@ import nodeNet = require('node:net');
 import {
   getStatus, INHERITED, listenerOf, snapshot, stats, type FastPathStats, type FastPathStatus,
 } from './core/status.js';
-import { installTransfer } from './core/transfer.js';
 
 // net's own exports, as net has them: plain data properties (tsc's export-star
 // would make them getters that no spy or wrapper can replace). Defined before
@@ -50,11 +49,8 @@ export import connect = classes.connect;
 export import createConnection = classes.connect;
 export type { ServerOpts, SocketConstructorOpts, ServerConstructor, SocketConstructor } from './core/classes.js';
 
-// A cluster worker hears from its primary what was done for shared listeners.
-listenToPrimary();
-
-// A server or socket moved to a worker thread keeps its record there, where Node can move them (lib/core/transfer.ts).
-installTransfer();
+// The same set-up as the preload's (lib/core/setup.ts): cluster workers, transfer to threads.
+setUp();
 
 /**
  * `net.BoundSocket` (where Node has it; undefined elsewhere), deciding the

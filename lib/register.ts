@@ -4,8 +4,8 @@
  * inherit it through process.execArgv (or NODE_OPTIONS).
  */
 import { patch } from './core/patch.js';
-import { installTransfer } from './core/transfer.js';
+import { setUp } from './core/setup.js';
 
 patch();
-// Servers and sockets moved between threads keep their records (lib/core/transfer.ts).
-installTransfer();
+// Everything the package does when it loads: an app under the preload alone may never import it.
+setUp();

@@ -671,3 +671,45 @@ describe('BoundSocket: pass-through (not Windows)', () => {
     await close(server);
   });
 });
+
+for (const mode of modes) {
+  describe(`BoundSocket, ${mode.name}: an adopter reused after a failed connect (simulated Windows, ioctl applied)`, () => {
+    requireBoundSocket();
+    simulateWindows(appliedBinding);
+    beforeEach(() => mode.setup());
+    afterEach(() => mode.teardown());
+
+    it("a lookup error, then a connect of the same socket: it connects as net's does, nothing left of the adoption", async () => {
+      const server = mode.server({}, greet('hi'));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const port = server.address().port;
+      const failing = (host, options, cb) => setImmediate(cb, Object.assign(new Error('no such host'), { code: 'ENOTFOUND' }));
+      const run = async (socket) => {
+        const listeners = () => ['connectionAttempt', 'lookup'].map((e) => socket.listenerCount(e));
+        socket.connect({ port, host: 'nowhere.test', lookup: failing });
+        const [err] = await once(socket, 'error');
+        assert.equal(err.code, 'ENOTFOUND');
+        await once(socket, 'close');
+        const after = listeners();
+        // net reuses a destroyed socket: connect() again.
+        socket.connect({ port, host: '127.0.0.1' });
+        await once(socket, 'connect');
+        const data = await new Promise((resolve) => {
+          const chunks = [];
+          socket.on('data', (d) => chunks.push(d)).on('end', () => resolve(Buffer.concat(chunks).toString()));
+          socket.end();
+        });
+        await once(socket, 'close');
+        return { after, data };
+      };
+      const node = await pristine(() => run(new net.Socket({ handle: new NodeBound({ host: '127.0.0.1' }) })));
+      assert.deepEqual(node, { after: [0, 0], data: 'hi' });
+      // An adopter whose own opt-out contradicts the BoundSocket: only that BoundSocket's connection may fail for it.
+      const socket = mode.socket({ handle: new mode.impl.BoundSocket({ host: '127.0.0.1' }), loopbackFastPath: false });
+      assert.deepEqual(await run(socket), node);
+      assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'opted-out' });
+      await close(server);
+    });
+  });
+}

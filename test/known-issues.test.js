@@ -149,3 +149,50 @@ describe('known issues: the warning as a process prints it', function () {
     assert.doesNotMatch(plain.stderr, /FASTNET_KNOWN_ISSUE/);
   });
 });
+
+describe("known issues: doctor's probe asks the policy first (simulated Windows, ioctl applied)", () => {
+  simulateWindows(appliedBinding);
+  const { probe } = require('../dist/tool/doctor.js');
+  let saved;
+  beforeEach(() => {
+    saved = process.env.FASTNET_ALLOW_KNOWN_ISSUES;
+    delete process.env.FASTNET_ALLOW_KNOWN_ISSUES;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.FASTNET_ALLOW_KNOWN_ISSUES;
+    else process.env.FASTNET_ALLOW_KNOWN_ISSUES = saved;
+    testing.setWindowsRelease(undefined);
+    fastnet.setKillSwitch(undefined);
+  });
+
+  it(`${CRASH}: not probed, no ioctl, and it says why and what allows it`, function () {
+    testing.setWindowsRelease(CRASH);
+    const p = probe();
+    assert.equal(this.binding.enableLoopbackFastPath.callCount, 0);
+    assert.equal(this.binding.createSocket.callCount, 0);
+    assert.equal(p.state, 'not-attempted');
+    assert.equal(p.knownIssue, 'ws2016-bugcheck');
+    assert.match(p.reason, /^not probed: known issue ws2016-bugcheck on build 14393, where .*MSRC case 51262/);
+    assert.match(p.reason, /FASTNET_ALLOW_KNOWN_ISSUES=1 allows it$/);
+  });
+
+  it(`${CRASH} with FASTNET_ALLOW_KNOWN_ISSUES=1: probed, and the report names the issue`, function () {
+    process.env.FASTNET_ALLOW_KNOWN_ISSUES = '1';
+    testing.setWindowsRelease(CRASH);
+    assert.deepEqual(probe(), { state: 'applied', knownIssue: 'ws2016-bugcheck' });
+    assert.equal(this.binding.enableLoopbackFastPath.callCount, 1);
+    assert.equal(this.binding.closeSocket.callCount, 1);
+  });
+
+  it('the kill switch: not probed, through the same decision', function () {
+    fastnet.setKillSwitch(true);
+    assert.deepEqual(probe(), { state: 'not-attempted', reason: 'FASTNET_DISABLE is set' });
+    assert.equal(this.binding.createSocket.callCount, 0);
+  });
+
+  it(`${CAUTION}: probed as usual`, function () {
+    testing.setWindowsRelease(CAUTION);
+    assert.deepEqual(probe(), { state: 'applied' });
+    assert.equal(this.binding.enableLoopbackFastPath.callCount, 1);
+  });
+});

@@ -268,3 +268,109 @@ describe("options: setKeepAlive and setTypeOfService, read as this Node reads th
     await end(plain);
   });
 });
+
+describe('options: a TCP handle no socket owns yet, once the guards are on', () => {
+  simulateWindows(appliedBinding);
+  let sandbox;
+  beforeEach(() => { sandbox = sinon.createSandbox(); });
+  afterEach(() => sandbox.restore());
+
+  it("new TCP(): setNoDelay/setKeepAlive/setTypeOfService behave exactly as Node's (owner null)", async () => {
+    // A fast-path connection first: the guards are installed and know Node's owner symbol.
+    const server = await echoServer(fastnet, '127.0.0.1');
+    const socket = await connectAndWait({ port: server.address().port, host: '127.0.0.1' });
+    assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'applied' });
+    const spies = watchHandles(sandbox);
+    const { constants } = process.binding('tcp_wrap');
+    const handle = new TCP(constants.SOCKET);
+    try {
+      assert.equal(handle.setNoDelay(true), 0);
+      assert.equal(handle.setKeepAlive(true, 1), 0);
+      assert.deepEqual(enablingCalls(spies.setNoDelay, handle).map((c) => c.args), [[true]]);
+      assert.deepEqual(enablingCalls(spies.setKeepAlive, handle).map((c) => c.args), [[true, 1]]);
+      if (typeof TCP.prototype.setTypeOfService === 'function') {
+        const node = testing.handleMethods().setTypeOfService;
+        const spy = sandbox.spy(testing.handleMethods(), 'setTypeOfService');
+        const other = new TCP(constants.SOCKET);
+        const expected = node.call(other, 16);
+        other.close();
+        assert.equal(handle.setTypeOfService(16), expected);
+        assert.equal(spy.callCount, 1);
+      }
+    } finally {
+      handle.close();
+      socket.destroy();
+      await close(server);
+    }
+  });
+});
+
+describe("options: a 'throw' server's accepted sockets, explicit mode (ioctl applied)", () => {
+  simulateWindows(appliedBinding);
+  let sandbox;
+  beforeEach(() => { sandbox = sinon.createSandbox(); });
+  afterEach(() => sandbox.restore());
+
+  /** A server of `options`; resolves the accepted socket (after `inConnection` ran on it) and the client. */
+  async function accept(options, inConnection = () => {}) {
+    let seen;
+    const server = fastnet.createServer(options, (s) => {
+      s.on('error', () => {});
+      try { inConnection(s); } catch (err) { seen = err; }
+      s.pipe(s);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = net.connect(server.address().port, '127.0.0.1');
+    const [accepted] = await once(server, 'connection');
+    await once(client, 'connect');
+    return { server, client, accepted, seen };
+  }
+
+  it("setNoDelay(true)/setKeepAlive(true) throw ERR_FASTNET_UNSUPPORTED_OPTION, in 'connection' and later, every time; nothing reaches the OS", async () => {
+    const spies = watchHandles(sandbox);
+    const { server, client, accepted, seen } = await accept({ unsupportedOptions: 'throw' }, (s) => s.setNoDelay(true));
+    assert.equal(seen?.code, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+    assert.ok(seen instanceof TypeError);
+    const handle = accepted._handle;
+    assert.throws(() => accepted.setNoDelay(true), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    assert.throws(() => accepted.setNoDelay(), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    assert.throws(() => accepted.setKeepAlive(true, 1000), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    assert.throws(() => accepted.setKeepAlive(true, 1000), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    accepted.setNoDelay(false); // turning an option off asks for nothing
+    accepted.setKeepAlive(false);
+    assert.deepEqual(enablingCalls(spies.setNoDelay, handle), []);
+    assert.deepEqual(enablingCalls(spies.setKeepAlive, handle), []);
+    if (typeof net.Socket.prototype.setTypeOfService === 'function') {
+      assert.throws(() => accepted.setTypeOfService(0x10), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+      assert.throws(() => accepted.setTypeOfService(0x10), { code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    }
+    // The connection keeps working.
+    const chunks = [];
+    client.on('data', (d) => chunks.push(d));
+    client.end('still works');
+    await once(client, 'close');
+    assert.equal(Buffer.concat(chunks).toString(), 'still works');
+    await close(server);
+  });
+
+  it("'ignore' (the default): the same calls are withheld and recorded, never thrown", async () => {
+    const spies = watchHandles(sandbox);
+    const { server, client, accepted, seen } = await accept({}, (s) => s.setNoDelay(true));
+    assert.equal(seen, undefined);
+    accepted.setKeepAlive(true, 1000);
+    assert.deepEqual(enablingCalls(spies.setNoDelay, accepted._handle), []);
+    assert.deepEqual(fastnet.fastPathStatus(accepted),
+      { state: 'applied', inherited: true, ignoredOptions: ['noDelay', 'keepAlive'] });
+    client.destroy();
+    await close(server);
+  });
+
+  it("a 'throw' server with noDelay still refuses to listen, as before", async () => {
+    const fast = fastnet.createServer({ noDelay: true, unsupportedOptions: 'throw' });
+    fast.listen(0, '127.0.0.1');
+    const [err] = await once(fast, 'error');
+    assert.equal(err.code, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+    assert.equal(fast.listening, false);
+  });
+});

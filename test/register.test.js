@@ -322,5 +322,120 @@ for (const { name, env, expected } of childEnvs) {
         if (!skipped) assert.ok(r.primaryStats[expected.state] >= 6, JSON.stringify(r.primaryStats));
       });
     }
+
+    it('an unchanged cluster app that never imports fastnet (SCHED_NONE, an http worker on 127.0.0.1): the worker hears its primary, and its accepted sockets are guarded', () => {
+      const r = runFixture(['-r', simulate, '-r', preload, path.join(root, 'test', 'fixtures', 'cluster-app-unaware.js')], env);
+      const skipped = expected.state === 'skipped';
+      const server = skipped ? expected : { ...expected, via: 'cluster-primary' };
+      assert.deepEqual(r.server, server);
+      assert.equal(r.accepted.length, 2);
+      // http's noDelay: withheld on the fast path, not sent to the OS.
+      const accepted = { ...server, inherited: true, ...(expected.state === 'applied' ? { ignoredOptions: ['noDelay'] } : {}) };
+      for (const a of r.accepted) assert.deepEqual(a, accepted);
+    });
   });
 }
+
+describe('register: every copy of fastnet in a process reads the same per-socket options', () => {
+  const { simulateWindows } = require('./support/helpers');
+  simulateWindows(appliedBinding);
+  beforeEach(() => fastnet.patch());
+  afterEach(() => fastnet.unpatch());
+
+  /** A second copy of fastnet's modules, as another package's dependency would load them. */
+  function copy(file) {
+    const dist = path.join(root, 'dist') + path.sep;
+    const saved = Object.keys(require.cache).filter((k) => k.startsWith(dist));
+    const cached = saved.map((k) => [k, require.cache[k]]);
+    for (const k of saved) delete require.cache[k];
+    try {
+      return require(path.join(root, 'dist', file));
+    } finally {
+      for (const k of Object.keys(require.cache)) if (k.startsWith(dist)) delete require.cache[k];
+      for (const [k, m] of cached) require.cache[k] = m;
+    }
+  }
+
+  it("another copy's setFastPathOptions() on a socket holds for the copy that patched net", async () => {
+    const other = copy('index.js');
+    assert.notEqual(other, fastnet);
+    const server = net.createServer((s) => s.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address();
+    const optedOut = new net.Socket();
+    other.setFastPathOptions(optedOut, { loopbackFastPath: false });
+    optedOut.connect(port, '127.0.0.1');
+    await once(optedOut, 'connect');
+    assert.deepEqual(fastnet.fastPathStatus(optedOut), { state: 'skipped', reason: 'opted-out' });
+    const throwing = new net.Socket();
+    other.setFastPathOptions(throwing, { unsupportedOptions: 'throw' });
+    throwing.connect(port, '127.0.0.1');
+    await once(throwing, 'connect');
+    assert.deepEqual(fastnet.fastPathStatus(throwing), { state: 'applied' });
+    assert.throws(() => throwing.setNoDelay(true), { name: 'TypeError', code: 'ERR_FASTNET_UNSUPPORTED_OPTION' });
+    optedOut.destroy();
+    throwing.destroy();
+    await close(server);
+  });
+
+  it("the 'throw' mark one copy sets is the one another reads", () => {
+    const mine = require('../dist/core/options.js');
+    const theirs = copy(path.join('core', 'options.js'));
+    assert.notEqual(theirs, mine);
+    const a = {};
+    theirs.markThrowMode(a);
+    assert.equal(mine.modeOf(a), 'throw');
+    const b = {};
+    mine.markThrowMode(b);
+    assert.equal(theirs.modeOf(b), 'throw');
+    assert.equal(mine.modeOf({}), 'ignore');
+  });
+});
+
+describe('register: a TLS connection by host name, happy eyeballs retrying on a fresh handle (simulated Windows, ioctl applied)', function () {
+  this.timeout(60000);
+  const sinon = require('sinon');
+  const { simulateWindows } = require('./support/helpers');
+  simulateWindows(appliedBinding);
+  afterEach(() => fastnet.unpatch());
+
+  it("the retried attempt (its TCP handle's owner unset by Node) gets the fast path; no listener of fastnet's; data intact", async () => {
+    const selfsigned = require('selfsigned');
+    const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { days: 1, keySize: 2048 });
+    const server = tls.createServer({ key: pems.private, cert: pems.cert }, (s) => s.pipe(s));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const both = (host, options, cb) => setImmediate(() => cb(null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }]));
+    const run = async () => {
+      const socket = tls.connect({
+        port: server.address().port, host: 'loop.test', lookup: both, autoSelectFamily: true, ca: pems.cert,
+        checkServerIdentity: () => undefined,
+      });
+      const during = socket.listenerCount('connectionAttempt');
+      await once(socket, 'secureConnect');
+      return { socket, during, attempts: socket.autoSelectFamilyAttemptedAddresses.length };
+    };
+    const node = await run();
+    node.socket.destroy();
+    fastnet.patch();
+    const ours = await run();
+    assert.equal(ours.attempts, 2);
+    assert.equal(ours.during, node.during);
+    const spy = sinon.spy(testing.handleMethods(), 'setNoDelay');
+    try {
+      ours.socket.setNoDelay(true);
+      assert.equal(spy.getCalls().filter((c) => c.args[0]).length, 0);
+    } finally {
+      spy.restore();
+    }
+    assert.deepEqual(fastnet.fastPathStatus(ours.socket), { state: 'applied', ignoredOptions: ['noDelay'] });
+    const payload = Buffer.alloc(100_000, 7);
+    const chunks = [];
+    ours.socket.on('data', (d) => chunks.push(d));
+    ours.socket.end(payload);
+    await once(ours.socket, 'close');
+    assert.ok(Buffer.concat(chunks).equals(payload));
+    await close(server);
+  });
+});

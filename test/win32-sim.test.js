@@ -381,3 +381,44 @@ describe('bench --control: net in fastnet\'s place', () => {
     assert.ok(fours.includes('NFFN') && fours.includes('FNNF'), sequence);
   });
 });
+
+describe('Windows path: a host-name connection adds no listener of its own (simulated, ioctl applied)', () => {
+  simulateWindows(appliedBinding);
+  let sandbox;
+  beforeEach(() => { sandbox = sinon.createSandbox(); });
+  afterEach(() => sandbox.restore());
+
+  // ::1 refused (the server is on 127.0.0.1 only), then 127.0.0.1 on a fresh handle: both of happy eyeballs' attempts.
+  const both = (host, options, cb) => setImmediate(() => (options.all
+    ? cb(null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }])
+    : cb(null, '127.0.0.1', 4)));
+
+  for (const [title, connect] of [
+    ['one address (autoSelectFamily: false)', { host: 'loop.test', lookup: both, autoSelectFamily: false }],
+    ['happy eyeballs, the second attempt connects', { host: 'loop.test', lookup: both, autoSelectFamily: true }],
+  ]) {
+    it(`${title}: listenerCount('connectionAttempt') and ('lookup') are net's; applied, noDelay withheld`, async () => {
+      const server = await echoServer(net, '127.0.0.1');
+      const port = server.address().port;
+      const run = async (impl) => {
+        const socket = new impl.Socket();
+        const counts = () => ['connectionAttempt', 'lookup'].map((e) => socket.listenerCount(e));
+        socket.connect({ port, ...connect });
+        const during = counts();
+        await once(socket, 'connect');
+        return { socket, counts: [during, counts()] };
+      };
+      const node = await run(net);
+      node.socket.destroy();
+      const spies = { setNoDelay: sandbox.spy(testing.handleMethods(), 'setNoDelay') };
+      const ours = await run(fastnet);
+      assert.deepEqual(ours.counts, node.counts);
+      const handle = ours.socket._handle;
+      ours.socket.setNoDelay(true);
+      assert.deepEqual(spies.setNoDelay.getCalls().filter((c) => c.thisValue === handle && c.args[0]), []);
+      assert.deepEqual(fastnet.fastPathStatus(ours.socket), { state: 'applied', ignoredOptions: ['noDelay'] });
+      ours.socket.destroy();
+      await close(server);
+    });
+  }
+});

@@ -27,7 +27,7 @@ import {
   guardBoundHandle, guardHandle, releaseHandle, requestedOptions, unsupportedOptionErrorFor, type UnsupportedOptionsMode,
 } from './options.js';
 import { decide, type PolicyEnv, type SkipReason } from './policy.js';
-import { PENDING, forgetIgnoredOptions, setStatus, skipped, type FastPathStatus } from './status.js';
+import { forgetIgnoredOptions, setStatus, skipped, type FastPathStatus } from './status.js';
 
 /** BoundSockets fastnet made, and their handles, to the outcome of their construction. */
 const byBound = new WeakMap<object, FastPathStatus>();
@@ -85,25 +85,20 @@ export interface AdopterConfig {
 type Connect = (this: NetSocket, ...args: unknown[]) => unknown;
 
 /**
- * connect() of a socket holding a BoundSocket's handle fastnet made: Node's
- * connect, and the outcome taken over for the address Node connects to. For
- * an IP address Node connects within connect(); for a host name it resolves
- * it first (one address: an adopted socket never uses happy eyeballs) and
- * emits 'connectionAttempt' right before it connects.
+ * connect() of a socket holding a BoundSocket's handle fastnet made, to an IP
+ * address: Node's connect, and the outcome taken over for that address. (For
+ * a host name, client.ts calls adopt() right before Node connects the handle:
+ * an adopted socket never uses happy eyeballs, so that is one address.)
  */
 export function connectAdopted(socket: NetSocket, original: Connect, normalized: unknown[], handle: TcpHandle,
-  made: FastPathStatus, ip: string | undefined, config: AdopterConfig): unknown {
-  if (ip === undefined) {
-    setStatus(socket, PENDING, false);
-    socket.prependOnceListener('connectionAttempt', (address: string) => adopt(socket, handle, made, address, config));
-    return original.call(socket, normalized);
-  }
+  made: FastPathStatus, ip: string, config: AdopterConfig): unknown {
   const result = original.call(socket, normalized);
   adopt(socket, handle, made, ip, config);
   return result;
 }
 
-function adopt(socket: NetSocket, handle: TcpHandle, made: FastPathStatus, ip: string, config: AdopterConfig): void {
+/** The adopter's outcome towards `ip`, taken over from the BoundSocket's construction (`made`). */
+export function adopt(socket: NetSocket, handle: TcpHandle, made: FastPathStatus, ip: string, config: AdopterConfig): void {
   const towards = decide('client', ip, NO_OPTIONS, ADDRESS_ONLY);
   if (towards.action === 'skip') {
     // Not towards loopback: Node's socket as it is, its options applied (Node applies the ones it holds

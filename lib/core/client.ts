@@ -6,44 +6,69 @@
  *
  * - an IP address: Node creates the handle in connect() and connects on the
  *   next tick, so the decision is made right after Node's connect() returns;
- * - a host name: Node emits 'connectionAttempt' synchronously right before each
- *   `_handle.connect()`, once per happy-eyeballs attempt, on a fresh handle;
- * - a host name with localAddress (never happy eyeballs): Node emits 'lookup'
- *   right before it binds, so that is the moment.
+ * - a host name: Node calls the handle's `connect`/`connect6` once per
+ *   happy-eyeballs attempt, each on a fresh handle that the socket owns, with
+ *   the address it resolved: a wrapper on those methods (installed at the
+ *   first host-name connection) decides there. No listener is added to the
+ *   socket, so its listeners are net's;
+ * - a host name with localAddress (never happy eyeballs): Node binds before it
+ *   connects, and binds from the lookup's callback right after it emits
+ *   'lookup', so a 'lookup' listener is the moment. Node offers no seam
+ *   between its lookup and its bind that is not observable: a wrapper on the
+ *   handle's bind would also have to be put ahead of the server's bind guards
+ *   on the same prototype (server.ts). That one case keeps its listener.
  */
 import { isIP, type Socket as NetSocket } from 'node:net';
-import { tcpClass, UV_TCP_IPV6ONLY, type TcpHandle } from './node-internals.js';
-import { boundHandleStatus, connectAdopted } from './bound.js';
+import { tcpClass, UV_TCP_IPV6ONLY, wrapConnect, type Method, type TcpHandle } from './node-internals.js';
+import { adopt, boundHandleStatus, connectAdopted } from './bound.js';
 import { closeSocket, makeSocket } from './native-socket.js';
 import {
-  clearPendingOptions, guardHandle, readFastnetOptions, requestedOptions, unsupportedOptionErrorFor,
+  clearPendingOptions, guardHandle, ownerOf, readFastnetOptions, requestedOptions, unsupportedOptionErrorFor,
   type FastnetOptions, type UnsupportedOptionsMode,
 } from './options.js';
 import { currentEnv, decide, type Decision, type PolicyEnv, type SkipReason } from './policy.js';
-import { PENDING, setStatus, skipped, uvFailed } from './status.js';
+import { PENDING, setStatus, skipped, uvFailed, type FastPathStatus } from './status.js';
 
-/** Per-socket settings, kept only for sockets that have any or that wait for a host name. */
+/**
+ * A socket's fastnet options, kept only for sockets that have any or that
+ * connect by name. Every copy of fastnet in the process reads the same record
+ * (the key carries its format's version): a copy's setFastPathOptions() holds
+ * for the copy that patched net.
+ */
 interface ClientConfig {
   loopbackFastPath?: boolean;
   mode: UnsupportedOptionsMode;
-  localAddress?: string;
-  localPort?: number;
+}
+
+const kConfig = Symbol.for('fastnet.v1.client');
+
+/**
+ * This copy's own state of a socket's connect() under way, where another
+ * copy must not act on it (each copy decides only for connections it hooked).
+ */
+interface Connecting {
+  /** A host name: Node's next connect on a handle this socket owns is decided (or adopted) there. */
+  byName: boolean;
+  localAddress: string | undefined;
+  localPort: number;
   /** A handle the socket already had before connect() (TLS, a bound socket): not Node's fresh one. */
-  foreign?: object | null;
-  onAttempt?: boolean;
+  foreign: object | null;
+  /** The TCP handle decided for last: Node connecting it again (a lookup that calls back twice) is left to Node. */
+  decided: object | undefined;
+  /** A BoundSocket's handle adopted towards a host name: the construction's outcome, taken over at Node's connect. */
+  adopting: FastPathStatus | undefined;
   onLookup?: boolean;
 }
+
+const kConnecting = Symbol('fastnet.client.connecting');
 
 const NO_OPTIONS: FastnetOptions = Object.freeze({});
 
 type Attempt = Extract<Decision, { action: 'attempt' }>;
 
-const kConfig = Symbol('fastnet.client');
-
-/** Handles that already hold a socket fastnet put there. */
-const prepared = new WeakSet<object>();
-
-type HookedSocket = NetSocket & { [kConfig]?: ClientConfig; _handle: TcpHandle | null; connecting: boolean };
+type HookedSocket = NetSocket & {
+  [kConfig]?: ClientConfig; [kConnecting]?: Connecting; _handle: TcpHandle | null; connecting: boolean;
+};
 
 function configOf(socket: HookedSocket): ClientConfig {
   return socket[kConfig] ??= { mode: 'ignore' };
@@ -115,29 +140,37 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
   // V8 cannot make it cheap: read it once before Node's connect, once after.
   const before = s._handle;
   const foreign = before !== null && !s.destroyed ? before : null;
+  // A socket that ever connected by name has a config, so this is where what
+  // is left of that connect() is reset; a plain socket pays nothing more.
   const config = fastnet.loopbackFastPath !== undefined || fastnet.unsupportedOptions !== undefined ||
     localAddress || localPort || foreign || family === 0 ? configOf(s) : s[kConfig];
+  let state: Connecting | undefined;
   if (config) {
     apply(config, fastnet);
-    config.localAddress = localAddress;
-    config.localPort = localPort;
-    config.foreign = foreign;
+    state = s[kConnecting] ??= {
+      byName: false, localAddress, localPort, foreign, decided: undefined, adopting: undefined,
+    };
+    state.byName = false;
+    state.localAddress = localAddress;
+    state.localPort = localPort;
+    state.foreign = foreign;
+    state.decided = undefined;
+    state.adopting = undefined;
   }
   // A net.BoundSocket's handle that fastnet made: the outcome of its construction is taken over (bound.ts).
   const made = foreign !== null ? boundHandleStatus(foreign) : undefined;
-  if (made) return connectAdopted(s, original, normalized, foreign!, made, family === 0 ? undefined : host as string, config!);
+  if (made && family !== 0) return connectAdopted(s, original, normalized, foreign!, made, host as string, config!);
   if (family === 0) {
-    // A host name: the handle is prepared once the name is resolved. The
-    // listeners go first, in case a lookup function calls back at once.
-    setStatus(s, PENDING);
-    if (!config!.onAttempt) {
-      config!.onAttempt = true;
-      s.prependListener('connectionAttempt', onConnectionAttempt);
-    }
-    if (localAddress && !config!.onLookup) {
-      config!.onLookup = true;
+    // A host name: decided at Node's connect on the handle, once the name is resolved.
+    setStatus(s, PENDING, !made);
+    if (made) state!.adopting = made;
+    else if (localAddress && !state!.onLookup) {
+      // Node binds before it connects: our socket must be in by then.
+      state!.onLookup = true;
       s.prependListener('lookup', onLookup);
     }
+    state!.byName = made !== undefined || !localAddress;
+    if (state!.byName) connectSeamReady(before);
     return original.call(s, normalized);
   }
   // familyOf(host) has just made `host` the last one.
@@ -149,34 +182,73 @@ export function connectWithFastPath(socket: NetSocket, original: Connect,
   const result = original.call(s, normalized);
   // Node has validated everything and made its handle; it binds and connects on the next tick.
   const handle = s._handle;
-  if (handle && s.connecting) prepare(s, decision, handle, config, foreign === null);
+  if (handle && s.connecting) prepare(s, decision, handle, config, state, foreign === null);
   return result;
+}
+
+let tcpSeam = false;
+
+/**
+ * The wrappers on Node's connect/connect6, installed at the first host-name
+ * connection: on TCP handles, and on a TLS socket's wrap (Node's happy
+ * eyeballs gives a retried TLS attempt a TCP handle whose owner is not set:
+ * its wrap's is).
+ */
+function connectSeamReady(handle: object | null): void {
+  if (!tcpSeam) {
+    const TCP = tcpClass(handle !== null && handle.constructor?.name === 'TCP' ? handle : undefined);
+    if (typeof TCP === 'number') return;
+    tcpSeam = true;
+    wrapConnect(TCP, (node) => function connect(this: TcpHandle, req: unknown, address: string, port: number): unknown {
+      beforeConnect(this, address);
+      return node.call(this, req, address, port);
+    });
+  }
+  if (handle !== null && (handle as TcpHandle)._parent !== undefined) {
+    wrapConnect(handle, (node: Method) => function connect(this: TcpHandle, ...args: unknown[]): unknown {
+      beforeConnect(this, args[1] as string);
+      return node.apply(this, args);
+    });
+  }
+}
+
+/** Node is about to connect `handle` to `ip`: for a socket of ours connecting by name, decide now. */
+function beforeConnect(handle: TcpHandle, ip: string): void {
+  const socket = ownerOf(handle) as HookedSocket | undefined;
+  const state = socket?.[kConnecting];
+  if (state === undefined || !state.byName || typeof ip !== 'string') return;
+  // A TLS socket's wrap forwards to its TCP handle, whose connect comes next.
+  const tcp = (handle._parent as TcpHandle | undefined) ?? handle;
+  // Decided already (from the wrap, or a lookup that called back twice): a
+  // connect is under way on it. Leave it to Node, as net would.
+  if (state.decided === tcp) return;
+  state.decided = tcp;
+  const config = configOf(socket!);
+  if (state.adopting !== undefined) {
+    const made = state.adopting;
+    state.adopting = undefined;
+    state.byName = false;
+    if (tcp === state.foreign) adopt(socket!, tcp, made, ip, config);
+    return;
+  }
+  const decision = decide('client', ip, config, currentEnv());
+  if (decision.action === 'skip') return skip(socket!, decision.reason);
+  // With happy eyeballs, Node binds a fixed localPort before the attempt.
+  if (state.localPort) return skip(socket!, 'local-port');
+  prepare(socket!, decision, handle, config, state);
 }
 
 function onLookup(this: NetSocket, err: Error | null, ip: string, family: number): void {
   const socket = this as HookedSocket;
-  const config = socket[kConfig];
-  // Only for a local bind: then Node binds right after this event, and never
-  // tries several addresses. Otherwise 'connectionAttempt' is the moment.
-  if (err || !config?.localAddress || !socket.connecting || !socket._handle || prepared.has(socket._handle)) return;
-  if (isIP(ip) !== family) return;
-  const decision = decide('client', ip, config, currentEnv());
-  if (decision.action === 'skip') return skip(socket, decision.reason);
-  prepare(socket, decision, socket._handle, config);
-}
-
-function onConnectionAttempt(this: NetSocket, ip: string): void {
-  const socket = this as HookedSocket;
-  const handle = socket._handle;
-  // Ours already (from 'lookup', or a lookup that called back twice): a
-  // connect is under way on it. Leave it to Node, as net would.
-  if (!handle || prepared.has(handle)) return;
+  const state = socket[kConnecting];
+  // Only for a local bind: then Node binds right after this event, and never tries several addresses.
+  if (err || !state?.localAddress || state.byName || !socket.connecting || !socket._handle) return;
+  if (state.decided === socket._handle || isIP(ip) !== family) return;
+  state.decided = socket._handle;
   const config = configOf(socket);
   const decision = decide('client', ip, config, currentEnv());
   if (decision.action === 'skip') return skip(socket, decision.reason);
-  // With happy eyeballs, Node binds a fixed localPort before the attempt.
-  if (config.localPort && !config.localAddress) return skip(socket, 'local-port');
-  prepare(socket, decision, handle, config);
+  prepare(socket, decision, socket._handle, config, state);
 }
 
 function skip(socket: object, reason: SkipReason): void {
@@ -189,13 +261,13 @@ function skip(socket: object, reason: SkipReason): void {
  * call, so it is a TCP handle and no code can have asked it for options yet.
  */
 function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, config: ClientConfig | undefined,
-  fresh = false): void {
+  state: Connecting | undefined, fresh = false): void {
   const family = decision.family;
   // A TLS socket's handle wraps the TCP handle and forwards to it.
   const tcp = fresh ? handle : (handle._parent as TcpHandle | undefined) ?? handle;
-  if (!fresh && (handle === config?.foreign ? !adoptable(tcp) : !isTcp(tcp))) return skip(socket, 'external-handle');
+  if (!fresh && (handle === state?.foreign ? !adoptable(tcp) : !isTcp(tcp))) return skip(socket, 'external-handle');
   // A local address of the other family fails in Node's bind, exactly as with net.
-  if (config?.localAddress && isIP(config.localAddress) !== family) return skip(socket, 'local-address');
+  if (state?.localAddress && isIP(state.localAddress) !== family) return skip(socket, 'local-address');
 
   const mode = config?.mode ?? 'ignore';
   if (mode === 'throw') {
@@ -212,7 +284,7 @@ function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, con
 
   // Node binds a socket for localAddress/localPort itself; otherwise IPv6
   // sockets are bound [::]:0 here, so that libuv never binds them dual-stack.
-  const nodeBinds = Boolean(config?.localAddress || config?.localPort);
+  const nodeBinds = Boolean(state?.localAddress || state?.localPort);
   const made = makeSocket(decision, family === 6 && !nodeBinds);
   if (made.sock < 0) return setStatus(socket, made.status);
   const applied = made.status.state === 'applied';
@@ -225,8 +297,6 @@ function prepare(socket: HookedSocket, decision: Attempt, handle: TcpHandle, con
   // From here on Node's handle owns the socket.
   if (applied) guardHandle(tcp, socket, mode);
   if (nodeBinds && family === 6) keepV6Only(handle);
-  // Only the listeners of a host-name connection can see this handle again.
-  if (config?.onAttempt) prepared.add(handle);
   setStatus(socket, made.status);
 }
 

@@ -199,3 +199,20 @@ export function lookupSeam(): { target: Record<string, unknown>; name: string } 
 export function primarySeam(): { target: Record<string, unknown>; name: string } {
   return { target: require('node:cluster') as Record<string, unknown>, name: '_getServer' };
 }
+
+/**
+ * Put `wrap(Node's method)` in place of `connect` and `connect6` on the
+ * prototype of Node's TCP handles (`TCP`), or of a handle Node made that
+ * forwards them to a TCP handle (a TLS socket's wrap), once per prototype.
+ * Node calls them right before each connection attempt, once it has bound.
+ */
+export function wrapConnect(of: TcpClass | object, wrap: (node: Method) => Method): void {
+  const proto = (typeof of === 'function' ? of.prototype : Object.getPrototypeOf(of)) as Record<string, unknown> | null;
+  if (proto === null || wrapped.has(proto)) return;
+  wrapped.add(proto);
+  for (const name of ['connect', 'connect6']) {
+    if (typeof proto[name] === 'function') proto[name] = wrap(proto[name] as Method);
+  }
+}
+
+const wrapped = new WeakSet<object>();

@@ -90,7 +90,8 @@ interface Guard {
  */
 const fastHandles = new WeakMap<object, Guard>();
 let accepting: { handle: object; guard: Guard } | undefined;
-const kThrow = Symbol('fastnet.throw');
+// Shared by every copy of fastnet in the process (the key carries the format's version).
+const kThrow = Symbol.for('fastnet.v1.throw');
 
 function appliedOf(target: object): boolean {
   return getStatus(target)?.state === 'applied';
@@ -143,29 +144,60 @@ export function installGuards(TCP: TcpClass): void {
   if (guardsOn) return;
   guardsOn = true;
   const proto = TCP.prototype as unknown as Record<string, unknown>;
-  for (const { method, option } of GUARDED) {
+  for (const { method, option, symbol } of GUARDED) {
     if (typeof proto[method] !== 'function') continue;
     handleMethods[method] = proto[method] as never;
     proto[method] = function guarded(this: TcpHandle, ...args: unknown[]): number {
       const guard = guardFor(this);
       if (guard === undefined) return handleMethods[method]!.apply(this, args);
       // Turning an option off, or TOS 0, asks for nothing.
-      if (args[0]) withhold(this, guard, option);
+      if (args[0]) {
+        // An accepted socket of a 'throw' listener (no socket of its own to destroy): the call is the user's,
+        // unless Node makes it while it sets the socket up.
+        if (guard.mode === 'throw' && guard.socket === undefined && !nodeSetsUp(this)) refuse(this, option, symbol);
+        withhold(this, guard, option);
+      }
       return 0;
     };
   }
 }
 
+/**
+ * Whether Node itself is applying a listener's noDelay/keepAlive to an
+ * accepted handle: net calls them only in the listener's onconnection
+ * (inside beginAccept/endAccept), on Node 20 to 26, before it sets
+ * `socket.server` and emits 'connection'. From then on, a call is the user's.
+ */
+function nodeSetsUp(handle: object): boolean {
+  if (accepting === undefined || accepting.handle !== handle) return false;
+  const socket = ownerOf(handle) as { server?: object | null } | undefined;
+  return socket === undefined || socket.server == null;
+}
+
+/**
+ * The user's own call on an accepted socket of a 'throw' listener: throw to
+ * the caller. Node's Socket method records the value before it calls the
+ * handle; it is undone, so that the next call reaches the handle (and throws)
+ * as it would on net.
+ */
+function refuse(handle: object, option: string, description: string): never {
+  const socket = ownerOf(handle);
+  const key = socket ? internalSymbol(socket, description) : undefined;
+  if (key) (socket as Record<symbol, unknown>)[key] = option === 'typeOfService' ? undefined : false;
+  throw unsupportedOptionErrorFor(option);
+}
+
 let ownerSymbol: symbol | null | undefined;
 
 /** The socket that owns a handle: Node sets it (under its owner_symbol) when it wraps the handle in a socket. */
-function ownerOf(handle: object): object | undefined {
+export function ownerOf(handle: object): object | undefined {
   if (ownerSymbol === undefined) {
     const found = internalSymbol(handle, NODE_SYMBOLS.owner);
     if (!found) return undefined; // not set on this handle yet; look again next time
     ownerSymbol = found;
   }
-  return ownerSymbol ? (handle as Record<symbol, object | undefined>)[ownerSymbol] : undefined;
+  // Node sets the owner to null on a handle no socket holds yet (`new TCP()`): no owner either.
+  return ownerSymbol ? (handle as Record<symbol, object | null | undefined>)[ownerSymbol] ?? undefined : undefined;
 }
 
 const reported = new WeakSet<object>();

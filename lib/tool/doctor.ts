@@ -4,7 +4,8 @@
 import { bindingReport, currentArch, native, type PassedOver } from '../core/binding.js';
 import { runBench, type MetricResult } from './bench.js';
 import { attempt } from '../core/native-socket.js';
-import { currentPlatform, killSwitchOn } from '../core/policy.js';
+import { crashIssueFor } from '../core/known-issues.js';
+import { currentEnv, currentPlatform, decide, killSwitchOn, type PolicyEnv, type SkipReason } from '../core/policy.js';
 import { formatHost, hostVerdict, inspectHost, type HostReport, type Verdict } from './windows-host.js';
 
 export interface ProbeResult {
@@ -12,20 +13,44 @@ export interface ProbeResult {
   code?: string;
   errno?: number;
   reason?: string;
+  /** The known issue (lib/core/known-issues.ts) that kept the probe from attempting, or under which it attempted by opt-in. */
+  knownIssue?: string;
 }
 
-/** The ioctl on a throwaway socket (never connected, closed at once). */
-export function probe(): ProbeResult {
-  const platform = currentPlatform();
-  if (platform !== 'win32') return { state: 'not-attempted', reason: 'not Windows' };
+/**
+ * The ioctl on a throwaway socket (never connected, closed at once), attempted
+ * only where the policy would attempt it for a loopback listener with no
+ * options: the probe must not do what fastnet itself would not (on a build
+ * with a reproduced kernel crash, above all).
+ */
+export function probe(env: PolicyEnv = currentEnv()): ProbeResult {
+  const decision = decide('server', '127.0.0.1', {}, env);
+  if (decision.action === 'skip') return notAttempted(decision.reason, env);
   const n = native();
   if (!n) return { state: 'not-attempted', reason: 'native binding not loaded' };
   // The hooks' own attempt, with nothing remembered; the socket is closed at once.
-  const { sock, status } = attempt(n, 4, false);
+  const { sock, status } = attempt(n, decision.family, false);
   if (sock >= 0) n.closeSocket(sock);
-  if (status.state === 'applied') return { state: 'applied' };
-  if (status.state === 'unsupported' || status.state === 'failed') return { state: status.state, code: status.code, errno: status.errno };
+  const issue = decision.knownIssue ? { knownIssue: decision.knownIssue } : {};
+  if (status.state === 'applied') return { state: 'applied', ...issue };
+  if (status.state === 'unsupported' || status.state === 'failed') {
+    return { state: status.state, code: status.code, errno: status.errno, ...issue };
+  }
   return { state: 'not-attempted', reason: status.state };
+}
+
+function notAttempted(reason: SkipReason, env: PolicyEnv): ProbeResult {
+  if (reason === 'platform') return { state: 'not-attempted', reason: 'not Windows' };
+  if (reason === 'disabled') return { state: 'not-attempted', reason: 'FASTNET_DISABLE is set' };
+  if (reason === 'known-issue') {
+    const issue = crashIssueFor(env.windowsBuild)!;
+    return {
+      state: 'not-attempted', knownIssue: issue.id,
+      reason: `not probed: known issue ${issue.id} on build ${env.windowsBuild}, where ${issue.short} `
+        + `(${issue.references[0]}); FASTNET_ALLOW_KNOWN_ISSUES=1 allows it`,
+    };
+  }
+  return { state: 'not-attempted', reason };
 }
 
 export interface DoctorReport {
@@ -50,7 +75,7 @@ export async function doctor(benchSeconds = 4, onProgress?: (m: string) => void)
     ? { loaded: false, error: 'not needed on this platform (fastnet is a pass-through here)' }
     : bindingReport();
   const killSwitch = killSwitchOn();
-  const p = killSwitch ? { state: 'not-attempted' as const, reason: 'FASTNET_DISABLE is set' } : probe();
+  const p = probe();
   const host = await inspectHost();
   const bench = await runBench({ duration: benchSeconds, only: ['connections', 'stream-64KiB'], rounds: 3, onProgress });
   return {
