@@ -87,6 +87,9 @@ describe('cli', function () {
     assert.equal(d.node, process.version);
     assert.equal(d.killSwitch, false);
     d.bench.forEach(checkMetric);
+    // Where fastnet is net itself, nothing is compared: a ratio there is noise.
+    if (onWindows) assert.equal(d.bench.length, 2);
+    else assert.deepEqual({ bench: d.bench, passThrough: d.passThrough }, { bench: [], passThrough: 'not Windows' });
     if (onWindows) {
       assert.equal(d.binding.loaded, true);
       assert.ok(['prebuild', 'local build'].includes(d.binding.kind));
@@ -121,10 +124,20 @@ describe('cli', function () {
     assert.ok(Array.isArray(host.knownIssues));
   });
 
+  it('doctor on Windows gives every ratio with its spread', function () {
+    if (!onWindows) this.skip();
+    const r = run(['doctor', '--duration', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    const ratios = r.stdout.match(/ratio \d\.\d{3} \(\d\.\d{3}-\d\.\d{3}, 3 rounds\)/g) || [];
+    assert.equal(ratios.length, 2, r.stdout);
+  });
+
   it('doctor honours the kill switch and ends with a verdict line', () => {
     const r = run(['doctor', '--duration', '1'], { FASTNET_DISABLE: '1' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /kill switch\s+FASTNET_DISABLE is set/);
+    assert.match(r.stdout, /^  net vs fastnet not compared: fastnet is a pass-through here \((not Windows|FASTNET_DISABLE is set)\)/m);
+    assert.doesNotMatch(r.stdout, /ratio \d/);
     if (onWindows) {
       assert.match(r.stdout, new RegExp(`^  windows\\s+release ${os.release().replace(/\./g, '\\.')}, build \\d+, edition `, 'm'));
       assert.match(r.stdout, /^  loopback\s+execution mode \S+, worker queue depth \S+, large MTU \S+ \(netsh interface ipv4 show global/m);
