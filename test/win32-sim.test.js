@@ -381,3 +381,50 @@ describe('bench --control: net in fastnet\'s place', () => {
     assert.ok(fours.includes('NFFN') && fours.includes('FNNF'), sequence);
   });
 });
+
+describe('records shared by every copy of fastnet in the process (issue 24)', () => {
+  simulateWindows(appliedBinding);
+
+  /** A second copy of fastnet's modules (as two packages depending on fastnet would load). */
+  function secondCopy() {
+    const path = require('node:path');
+    const dist = path.join(__dirname, '..', 'dist') + path.sep;
+    const cached = Object.keys(require.cache).filter((k) => k.startsWith(dist)).map((k) => [k, require.cache[k]]);
+    for (const [k] of cached) delete require.cache[k];
+    try {
+      return require(path.join(dist, 'index.js'));
+    } finally {
+      for (const [k] of Object.keys(require.cache).filter((k) => k.startsWith(dist)).map((k) => [k])) delete require.cache[k];
+      for (const [k, m] of cached) require.cache[k] = m;
+    }
+  }
+
+  it("another copy reads a server's and an accepted socket's record, withheld options included, and sets a server's options", async () => {
+    const copy = secondCopy();
+    assert.notEqual(copy, fastnet);
+    let accepted;
+    const server = fastnet.createServer({ noDelay: true }, (s) => { accepted = s; s.pipe(s); });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    assert.deepEqual(copy.fastPathStatus(server), { state: 'applied' });
+    assert.deepEqual(copy.fastPathStatus(accepted), { state: 'applied', inherited: true, ignoredOptions: ['noDelay'] });
+    await close(server);
+
+    const optedOut = net.createServer();
+    copy.setFastPathOptions(optedOut, { loopbackFastPath: false });
+    fastnet.Server.prototype.listen.call(optedOut, 0, '127.0.0.1');
+    await once(optedOut, 'listening');
+    assert.deepEqual(fastnet.fastPathStatus(optedOut), { state: 'skipped', reason: 'opted-out' });
+    await close(optedOut);
+  });
+
+  it('the records live under registered keys that name their format version', async () => {
+    const server = fastnet.createServer({ unsupportedOptions: 'ignore' });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    assert.deepEqual(server[Symbol.for('fastnet.v1.server')], { unsupportedOptions: 'ignore' });
+    assert.equal(server[Symbol.for('fastnet.v1.status')].state, 'applied');
+    await close(server);
+  });
+});

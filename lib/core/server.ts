@@ -31,7 +31,9 @@ import {
 import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
 import { countAccepted, countSkip, countStatus, setStatus, skipped, uvFailed, type FastPathStatus } from './status.js';
 
-const kConfig = Symbol('fastnet.server');
+// A registered key with the format's version: servers configured by one copy
+// of fastnet are read by another (status.ts says why).
+const kConfig: unique symbol = Symbol.for('fastnet.v1.server') as never;
 const NO_OPTIONS: FastnetOptions = Object.freeze({});
 
 type HookedServer = NetServer & {

@@ -39,9 +39,15 @@ export interface FastPathStats {
 // record is a hidden property of the socket or server itself, not a WeakMap
 // entry: it lives and dies with the object all the same, and a WeakMap entry
 // per connection measurably slowed connection set-up (ephemerons in every GC).
-const kStatus = Symbol('fastnet.status');
-type Recorded = { [kStatus]?: FastPathStatus };
-const ignored = new WeakMap<object, Set<string>>();
+// The keys are registered symbols with the record format's version in them,
+// so that every copy of fastnet in the process (two packages depending on
+// different versions) reads and writes the same records; a new format gets a
+// new key. Format v1: the status under STATUS_KEY; the names of the options
+// withheld from the object, as an array in the order they were first
+// withheld, under IGNORED_KEY (set only once one is withheld).
+export const STATUS_KEY: unique symbol = Symbol.for('fastnet.v1.status') as never;
+export const IGNORED_KEY: unique symbol = Symbol.for('fastnet.v1.ignored') as never;
+type Recorded = { [STATUS_KEY]?: FastPathStatus; [IGNORED_KEY]?: string[] };
 const counters: FastPathStats = {
   applied: 0, unsupported: 0, failed: 0, skipped: 0, acceptedOnFastPath: 0, ignoredOptions: 0,
 };
@@ -109,7 +115,7 @@ let carrying: object | undefined;
  */
 export function setStatus(target: object, status: FastPathStatus, count = true): void {
   if (target === carrying) return;
-  (target as Recorded)[kStatus] = status;
+  (target as Recorded)[STATUS_KEY] = status;
   if (count && status.state !== 'pending') counters[status.state]++;
   if (debug.enabled) {
     debug('%s: %s%s', target.constructor?.name ?? 'object', status.state,
@@ -135,8 +141,8 @@ export function withoutDecisions<T>(target: object, setup: () => T): T {
  * thread that made the decision counted it.
  */
 export function restoreStatus(target: object, status: FastPathStatus, ignoredOptions: readonly string[]): void {
-  (target as Recorded)[kStatus] = status;
-  if (ignoredOptions.length > 0) ignored.set(target, new Set(ignoredOptions));
+  (target as Recorded)[STATUS_KEY] = status;
+  if (ignoredOptions.length > 0) (target as Recorded)[IGNORED_KEY] = [...new Set(ignoredOptions)];
   if (debug.enabled) debug('%s: %s, carried over from another thread', target.constructor?.name ?? 'object', status.state);
   if (statusChannel.hasSubscribers) statusChannel.publish({ target, status: snapshot(target, status) });
 }
@@ -158,10 +164,10 @@ export function countAccepted(): void {
 
 /** Note an option that was kept away from a fast-path socket (recorded on `target`). */
 export function recordIgnoredOption(target: object, option: string): void {
-  let set = ignored.get(target);
-  if (!set) ignored.set(target, set = new Set());
-  if (!set.has(option)) {
-    set.add(option);
+  const t = target as Recorded;
+  const names = t[IGNORED_KEY] ??= [];
+  if (!names.includes(option)) {
+    names.push(option);
     counters.ignoredOptions++;
   }
   if (debug.enabled) debug('%s: withheld unsupported option %s from a fast-path socket', target.constructor?.name, option);
@@ -169,18 +175,18 @@ export function recordIgnoredOption(target: object, option: string): void {
 
 /** Forget the options recorded as withheld from `target` (they were not withheld in the end). */
 export function forgetIgnoredOptions(target: object): void {
-  ignored.delete(target);
+  delete (target as Recorded)[IGNORED_KEY];
 }
 
 export function getStatus(target: object): FastPathStatus | undefined {
-  return (target as Recorded)[kStatus];
+  return (target as Recorded)[STATUS_KEY];
 }
 
 /** A copy of `status` for callers, with `extra` fields and the options withheld from `ignoredFrom`. */
 export function snapshot(ignoredFrom: object | undefined, status: FastPathStatus, extra?: object): FastPathStatus {
   const out = { ...status, ...extra } as FastPathStatus;
-  const set = ignoredFrom && ignored.get(ignoredFrom);
-  if (set?.size) out.ignoredOptions = [...set];
+  const names = ignoredFrom && (ignoredFrom as Recorded)[IGNORED_KEY];
+  if (names?.length) out.ignoredOptions = [...names];
   return out;
 }
 
