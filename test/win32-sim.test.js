@@ -424,7 +424,49 @@ describe('records shared by every copy of fastnet in the process (issue 24)', ()
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     assert.deepEqual(server[Symbol.for('fastnet.v1.server')], { unsupportedOptions: 'ignore' });
-    assert.equal(server[Symbol.for('fastnet.v1.status')].state, 'applied');
+    // A listener's record is on its listening handle: it goes with it.
+    assert.equal(server._handle[Symbol.for('fastnet.v1.status')].state, 'applied');
+    await close(server);
+  });
+});
+
+describe("a listener's record follows its life; accepted sockets keep theirs (issue 24)", () => {
+  simulateWindows(appliedBinding);
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
+  /** Calls of Node's own setNoDelay that would reach the OS for `socket`. */
+  function reachedNoDelay(spy, socket) {
+    return spy.getCalls().filter((c) => c.thisValue === socket._handle && c.args[0]).length;
+  }
+
+  /** Connect to `server` and resolve the accepted socket (the client end is returned too). */
+  async function accept(server) {
+    const accepted = once(server, 'connection');
+    const client = net.connect({ port: server.address().port, host: '127.0.0.1' });
+    const [socket] = await accepted;
+    return { socket, client };
+  }
+
+  it('closed, then listening again with net\'s listen(): the server is no longer applied; sockets accepted before stay guarded, new ones are not', async () => {
+    const server = fastnet.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const before = await accept(server);
+    server.close();
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'untracked' });
+    net.Server.prototype.listen.call(server, 0, '127.0.0.1');
+    await once(server, 'listening');
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'untracked' });
+    const after = await accept(server);
+    const setNoDelay = sandbox.spy(testing.handleMethods(), 'setNoDelay');
+    before.socket.setNoDelay(true);
+    after.socket.setNoDelay(true);
+    assert.equal(reachedNoDelay(setNoDelay, before.socket), 0);
+    assert.equal(reachedNoDelay(setNoDelay, after.socket), 1);
+    assert.deepEqual(fastnet.fastPathStatus(before.socket), { state: 'applied', inherited: true, ignoredOptions: ['noDelay'] });
+    assert.notEqual(fastnet.fastPathStatus(after.socket).state, 'applied');
+    for (const s of [before.socket, after.socket, before.client, after.client]) s.destroy();
     await close(server);
   });
 });

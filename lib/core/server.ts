@@ -14,8 +14,10 @@
  * carried there through the callback Node passes on: the host lookup
  * (`dns.lookup`, for any host, IP literals included) and, in a cluster
  * worker, the primary's handle (`cluster._getServer`). Accepted sockets
- * inherit the fast path: their state is the listener's, and on the fast
- * path their handles are guarded from unsupported options.
+ * inherit the fast path: each is stamped with the listener's state when Node
+ * sets it up, and on the fast path their handles are guarded from
+ * unsupported options. The server's own status lives on its listening handle
+ * (status.ts), so it goes when that listen ends.
  */
 import type { Server as NetServer } from 'node:net';
 import {
@@ -26,10 +28,13 @@ import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError } from './errors.js';
 import { closeSocket, makeSocket } from './native-socket.js';
 import {
-  beginAccept, endAccept, installGuards, markThrowMode, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions,
+  beginAccept, endAccept, installGuards, markThrowMode, ownerOf, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';
 import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
-import { countAccepted, countSkip, countStatus, setStatus, skipped, uvFailed, type FastPathStatus } from './status.js';
+import {
+  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, setStatus, skipped, stampAccepted, uvFailed,
+  type FastPathStatus,
+} from './status.js';
 
 // A registered key with the format's version: servers configured by one copy
 // of fastnet are read by another (status.ts says why).
@@ -181,7 +186,8 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
 function decided(a: Arming, status: FastPathStatus, attempted = false): void {
   a.status = status;
   a.attempted = attempted;
-  if (a.server) setStatus(a.server, status);
+  // On the handle being bound: the listener's record lives on its handle (status.ts).
+  if (a.server) setStatus(a.server, status, true, a.handle);
   if (a.kind !== 'bound' && a.key) announceToWorkers(a.key[0], a.key[1], a.key[2], status);
 }
 
@@ -211,10 +217,13 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
     return original.apply(server, args);
   }
   const s = server as HookedServer;
+  // Decided again at each listen(): what an earlier failed one left on the server goes.
+  clearServerStatus(s);
   const TCP = bindGuardsReady();
   if (typeof TCP === 'number') {
+    const result = original.apply(server, args);
     setStatus(s, uvFailed(TCP));
-    return original.apply(server, args);
+    return result;
   }
   // Node's listen() counts each call in _listeningId; a later listen() or close() supersedes this one.
   const a: Arming = {
@@ -302,7 +311,14 @@ function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
     if (handle && TCP && args && !a.carried) setStatus(server, skipped(notBound(handle, TCP, args)));
     return;
   }
-  if (handle && handle === a.handle && a.status.state === 'applied') watchAccepts(server, handle, a.config);
+  if (handle !== a.handle) {
+    // Node let go of the handle it bound first: its bind or its listen failed
+    // (Node emits the error), or it bound 0.0.0.0 after '::' failed. The
+    // record moves to where the server now is.
+    setStatus(server, a.status, false, handle ?? server);
+    return;
+  }
+  if (handle && a.status.state === 'applied') watchAccepts(server, handle, a.config, a.status);
 }
 
 /**
@@ -401,7 +417,7 @@ function onPrimaryHandle(a: Arming, cb: Callback, query: unknown): Callback {
       : config.loopbackFastPath === true && key?.[0] === '0.0.0.0' && !applied;
     if (conflict) {
       primaryHandle.close();
-      setStatus(server, skipped('cluster'));
+      setStatus(server, skipped('cluster'), true, server);
       process.nextTick(() => server.emit('error', clusterOptionError(config.loopbackFastPath!, applied)));
       return undefined;
     }
@@ -412,10 +428,12 @@ function onPrimaryHandle(a: Arming, cb: Callback, query: unknown): Callback {
       process.nextTick(() => server.emit('error', refused));
       return undefined;
     }
-    setStatus(server, config.loopbackFastPath === false && !applied ? skipped('opted-out')
-      : primary && primary.state !== 'skipped' ? Object.freeze({ ...primary, via: 'cluster-primary' }) : skipped('cluster'));
+    const status = config.loopbackFastPath === false && !applied ? skipped('opted-out')
+      : primary && primary.state !== 'skipped' ? Object.freeze({ ...primary, via: 'cluster-primary' }) : skipped('cluster');
+    // On the primary's handle, which Node makes the server's in cb.
+    setStatus(server, status, true, primaryHandle);
     const result = cb.call(this, err, handle, ...rest);
-    if (applied && server._handle === primaryHandle) watchAccepts(server, primaryHandle, config);
+    if (applied && server._handle === primaryHandle) watchAccepts(server, primaryHandle, config, status);
     return result;
   };
 }
@@ -465,15 +483,21 @@ export function constructArmed<T>(config: FastnetOptions, construct: () => T,
   }
 }
 
-/** Accepted handles of a fast-path listener are guarded; they report the listener's state. */
-export function watchAccepts(server: NetServer, handle: TcpHandle, config: FastnetOptions): void {
+/**
+ * Accepted handles of a fast-path listener are guarded while Node sets them
+ * up, and each accepted socket is then stamped with the listener's state
+ * (`status`, as inherited): it keeps it, and its guard, whatever becomes of
+ * the listener (closed, listening again without the fast path, moved).
+ */
+export function watchAccepts(server: NetServer, handle: TcpHandle, config: FastnetOptions, status: FastPathStatus): void {
   const onconnection = handle.onconnection!;
   const mode = config.unsupportedOptions ?? 'ignore';
   if (mode === 'throw') markThrowMode(server);
   const TCP = tcpClass();
   if (typeof TCP !== 'number') installGuards(TCP);
-  // One guard for all of this listener's connections; withheld options are recorded per socket.
+  // One guard and one stamp for all of this listener's connections; withheld options are recorded per socket.
   const guard = { mode } as const;
+  const inherited: FastPathStatus = Object.freeze({ ...status, ...INHERITED });
   handle.onconnection = function (this: TcpHandle, err: number, clientHandle?: TcpHandle) {
     if (!clientHandle) return onconnection.call(this, err, clientHandle);
     countAccepted();
@@ -482,6 +506,12 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
       return onconnection.call(this, err, clientHandle);
     } finally {
       endAccept(previous);
+      // Node made the socket (none if it dropped the connection: maxConnections).
+      const socket = ownerOf(clientHandle);
+      if (socket !== undefined) {
+        stampAccepted(socket, inherited);
+        if (mode === 'throw') markThrowMode(socket);
+      }
     }
   };
 }
