@@ -470,3 +470,40 @@ describe("a listener's record follows its life; accepted sockets keep theirs (is
     await close(server);
   });
 });
+
+describe('a listen() that fails leaves no success behind (issue 24)', () => {
+  simulateWindows(appliedBinding);
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
+  it("EADDRINUSE from Node's listen() (as libuv reports it on Windows), not from the bind: failed with that error, counted as failed", async () => {
+    // Two handles bound to one port (libuv sets SO_REUSEADDR on Unix): the first to listen wins.
+    // Another handle listens right after Node bound the server's, so the server's listen() fails.
+    const { TCP, constants } = process.binding('tcp_wrap');
+    const holder = new TCP(constants.SERVER);
+    const port = await freePort();
+    assert.equal(holder.bind('127.0.0.1', port), 0);
+    const methods = testing.bindMethods();
+    const bind = methods.bind;
+    sandbox.stub(methods, 'bind').callsFake(function (address, p, flags) {
+      const err = bind.call(this, address, p, flags);
+      if (err === 0 && p === port) assert.equal(holder.listen(511), 0);
+      return err;
+    });
+    try {
+      const before = fastnet.fastPathStats();
+      const server = fastnet.createServer();
+      server.listen(port, '127.0.0.1');
+      const [err] = await once(server, 'error');
+      assert.equal(err.code, 'EADDRINUSE');
+      assert.equal(err.syscall, 'listen');
+      assert.deepEqual(fastnet.fastPathStatus(server),
+        { state: 'failed', code: 'EADDRINUSE', errno: -os.constants.errno.EADDRINUSE });
+      const after = fastnet.fastPathStats();
+      assert.equal(after.applied - before.applied, 0);
+      assert.equal(after.failed - before.failed, 1);
+    } finally {
+      holder.close();
+    }
+  });
+});

@@ -32,7 +32,7 @@ import {
 } from './options.js';
 import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
 import {
-  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, setStatus, skipped, stampAccepted, uvFailed,
+  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, recount, setStatus, skipped, stampAccepted, uvFailed,
   type FastPathStatus,
 } from './status.js';
 
@@ -85,6 +85,8 @@ interface Arming {
   attempted?: boolean;
   /** The handle of the first bind (holding our socket once `attempted` and opened). */
   handle?: TcpHandle;
+  /** The libuv error of Node's `listen()` on that handle (libuv reports EADDRINUSE there on Windows). */
+  listenError?: number;
   /** unsupportedOptions 'throw' and a server option that a fast-path listener would pass on. */
   refused?: Error;
   /** Whether Node binds from the lookup's callback (the key is then the address it resolved). */
@@ -115,7 +117,8 @@ function armed<T>(a: Arming, fn: () => T): T {
  * Node's own `bind`/`bind6`, behind the guards (read at each call, so that
  * tests can watch what Node really does).
  */
-export const bindMethods: { bind?: TcpHandle['bind']; bind6?: TcpHandle['bind6'] } = {};
+export const bindMethods: { bind?: TcpHandle['bind']; bind6?: TcpHandle['bind6']; listen?: HandleListen } = {};
+type HandleListen = (this: TcpHandle, backlog: number) => number;
 
 /**
  * The bind guards on TCP.prototype: installed the first time a server is
@@ -136,6 +139,14 @@ function installBindGuards(TCP: TcpClass): void {
     const a = arming;
     if (a === undefined || a.status !== undefined) return bindMethods.bind6!.call(this, address, port, flags);
     return bindWithFastPath(this, a, 6, address, port, flags);
+  };
+  // The listen that follows an armed bind: its error settles the status (settle()).
+  bindMethods.listen = proto.listen as HandleListen;
+  proto.listen = function listen(this: TcpHandle, backlog: number): number {
+    const err = bindMethods.listen!.call(this, backlog);
+    const a = arming;
+    if (err !== 0 && a !== undefined && a.handle === this) a.listenError = err;
+    return err;
   };
 }
 
@@ -314,8 +325,14 @@ function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
   if (handle !== a.handle) {
     // Node let go of the handle it bound first: its bind or its listen failed
     // (Node emits the error), or it bound 0.0.0.0 after '::' failed. The
-    // record moves to where the server now is.
-    setStatus(server, a.status, false, handle ?? server);
+    // record moves to where the server now is; a fast-path attempt whose
+    // listen failed is 'failed' with that error, not a success.
+    let status = a.status;
+    if (a.attempted && a.listenError !== undefined) {
+      status = uvFailed(a.listenError);
+      recount(a.status, status);
+    }
+    setStatus(server, status, false, handle ?? server);
     return;
   }
   if (handle && a.status.state === 'applied') watchAccepts(server, handle, a.config, a.status);

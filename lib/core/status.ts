@@ -204,6 +204,15 @@ export function clearServerStatus(server: object): void {
   delete (server as Recorded)[STATUS_KEY];
 }
 
+/**
+ * An outcome recorded (and counted) at bind was not what happened in the end:
+ * Node's listen() failed after it. Count the final one instead.
+ */
+export function recount(from: FastPathStatus, to: FastPathStatus): void {
+  if (from.state !== 'pending') counters[from.state]--;
+  if (to.state !== 'pending') counters[to.state]++;
+}
+
 /** Stamp an accepted socket with what it inherits from its listener (`status` has `inherited`). */
 export function stampAccepted(socket: object, status: FastPathStatus): void {
   (socket as Recorded)[STATUS_KEY] = status;
