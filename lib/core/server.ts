@@ -32,7 +32,7 @@ import {
 } from './options.js';
 import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
 import {
-  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, recount, setStatus, skipped, stampAccepted, uvFailed,
+  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, placeStatus, recount, setStatus, skipped, stampAccepted, uvFailed,
   type FastPathStatus,
 } from './status.js';
 
@@ -308,6 +308,8 @@ function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
   const handle = server._handle;
   if (a.status === undefined && args) takeBoundSocket(a, server, handle, args[0]);
   if (a.refused) {
+    // The listen fails: its record stays with the server, which has no handle now.
+    if (a.status) placeStatus(server, a.status);
     // Before 'listening' (Node emits it on the next tick only while the handle is there).
     if (handle) {
       server._handle = null;
@@ -327,12 +329,13 @@ function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
     // (Node emits the error), or it bound 0.0.0.0 after '::' failed. The
     // record moves to where the server now is; a fast-path attempt whose
     // listen failed is 'failed' with that error, not a success.
-    let status = a.status;
     if (a.attempted && a.listenError !== undefined) {
-      status = uvFailed(a.listenError);
-      recount(a.status, status);
+      const failed = uvFailed(a.listenError);
+      recount(a.status, failed);
+      setStatus(server, failed, false, handle ?? server);
+    } else {
+      placeStatus(handle ?? server, a.status);
     }
-    setStatus(server, status, false, handle ?? server);
     return;
   }
   if (handle && a.status.state === 'applied') watchAccepts(server, handle, a.config, a.status);

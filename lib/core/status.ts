@@ -213,6 +213,14 @@ export function recount(from: FastPathStatus, to: FastPathStatus): void {
   if (to.state !== 'pending') counters[to.state]++;
 }
 
+/**
+ * Keep a status already recorded (and published) where the object now is: a
+ * listener's moves to the server itself when Node lets go of its handle.
+ */
+export function placeStatus(holder: object, status: FastPathStatus): void {
+  (holder as Recorded)[STATUS_KEY] = status;
+}
+
 /** Stamp an accepted socket with what it inherits from its listener (`status` has `inherited`). */
 export function stampAccepted(socket: object, status: FastPathStatus): void {
   (socket as Recorded)[STATUS_KEY] = status;
