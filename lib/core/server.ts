@@ -74,7 +74,7 @@ export function serverConfig(server: NetServer): FastnetOptions {
  * tell cluster workers).
  */
 interface Arming {
-  kind: 'listen' | 'primary' | 'bound';
+  kind: 'listen' | 'primary' | 'bound' | 'refuse';
   server?: HookedServer;
   config: FastnetOptions;
   /** The listener's key as Node passes it to cluster (address, port, addressType); null until known. */
@@ -87,7 +87,10 @@ interface Arming {
   handle?: TcpHandle;
   /** The libuv error of Node's `listen()` on that handle (libuv reports EADDRINUSE there on Windows). */
   listenError?: number;
-  /** unsupportedOptions 'throw' and a server option that a fast-path listener would pass on. */
+  /**
+   * unsupportedOptions 'throw' and a server option that a fast-path listener would pass on;
+   * for kind 'refuse', fastnet's validation error, thrown at the bind.
+   */
   refused?: Error;
   /** Whether Node binds from the lookup's callback (the key is then the address it resolved). */
   lookedUp?: boolean;
@@ -164,6 +167,11 @@ export function bindGuardsReady(): TcpClass | number {
  */
 function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: string, port: number,
   flags: number | undefined): number {
+  if (a.kind === 'refuse') {
+    // Nothing is bound: the fresh handle is closed, and fastnet's error takes the bind's place.
+    handle.close();
+    throw a.refused;
+  }
   // Node binds synchronously inside listen() only for an unspecified host (IPv6 first, then 0.0.0.0);
   // for any host it binds from the lookup's callback, to the address it resolved.
   a.key ??= a.lookedUp ? [address, port, family] : [null, port, 4];
@@ -501,6 +509,18 @@ export function constructArmed<T>(config: FastnetOptions, construct: () => T,
     out.status = a.status;
     out.handle = a.handle;
   }
+}
+
+/**
+ * A net.BoundSocket's construction with an invalid fastnet option: Node's
+ * constructor runs up to its bind, so that Node's own validation errors
+ * come first, and `error` is thrown at the bind, before anything is bound
+ * (net validates every option before it binds).
+ */
+export function constructRefused<T>(error: Error, construct: () => T): T {
+  const TCP = bindGuardsReady();
+  if (typeof TCP === 'number') return construct();
+  return armed({ kind: 'refuse', config: NO_OPTIONS, key: null, pending: 0, refused: error }, construct);
 }
 
 /**
