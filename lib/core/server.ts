@@ -28,9 +28,10 @@ import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError } from './errors.js';
 import { closeSocket, makeSocket } from './native-socket.js';
 import {
-  beginAccept, endAccept, installGuards, markThrowMode, ownerOf, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions,
+  beginAccept, endAccept, guardBoundHandle, installGuards, markThrowMode, ownerOf, readFastnetOptions,
+  unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';
-import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
+import { currentEnv, currentPlatform, decide, failClosed, type SkipReason } from './policy.js';
 import {
   clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, placeStatus, recount, setStatus, skipped, stampAccepted, uvFailed,
   type FastPathStatus,
@@ -250,7 +251,7 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
   };
   const undo: Undo = [];
   // Node resolves any host with dns.lookup(host, ...) and binds from its callback.
-  const host = hostOf(args);
+  const { host, port } = listenTarget(args);
   if (host !== undefined) carry(undo, lookupSeam(), a, (callArgs) => callArgs[0] === host, (cb) => resolved(a, cb));
   if (inClusterWorker()) carryToPrimary(undo, a);
   // armed() written out, here and in resolved(): Node's own throws from listen() keep two of our frames, not four.
@@ -263,15 +264,29 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
     arming = previous;
     for (const f of undo) f();
   }
+  // The seams this relies on, checked once listen() returned (it threw otherwise).
+  if (typeof s._listeningId !== 'number') failClosed("net.Server's _listeningId is not a number after listen()");
+  if (host !== undefined && port && !a.carried && !s._handle) {
+    // A TCP listener with a host that Node resolves past dns.lookup: it will bind it without fastnet.
+    failClosed("a listener's host was not resolved through dns.lookup() during listen()");
+    setStatus(s, skipped('node-changed'));
+  }
   if (a.pending === 0) settle(a, TCP, args);
   return result;
 }
 
-/** The host Node's listen() will look up, if any (as Node reads its arguments). */
-function hostOf(args: unknown[]): string | undefined {
-  const options = normalizeArgs(args)[0] as { host?: unknown } | null | undefined;
-  const host = options !== null && typeof options === 'object' ? options.host : undefined;
-  return typeof host === 'string' && host !== '' ? host : undefined;
+/**
+ * The host Node's listen() will look up, if any, and whether it listens on a
+ * TCP port (port given, or one Node picks), as Node reads its arguments.
+ */
+function listenTarget(args: unknown[]): { host: string | undefined; port: boolean } {
+  const first = normalizeArgs(args)[0] as { host?: unknown; port?: unknown } | null | undefined;
+  if (first === null || typeof first !== 'object') return { host: undefined, port: false };
+  const host = typeof first.host === 'string' && first.host !== '' ? first.host : undefined;
+  const p = first.port;
+  const port = args.length === 0 || typeof args[0] === 'function' || typeof p === 'number' || typeof p === 'string' ||
+    p === null || ('port' in first && p === undefined);
+  return { host, port };
 }
 
 /** dns.lookup's callback, armed: Node binds from here, to the address it resolved. */
@@ -311,7 +326,8 @@ function carryToPrimary(undo: Undo, a: Arming): void {
  */
 function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
   const server = a.server!;
-  if (a.settled || server._listeningId !== a.listeningId) return;
+  // A later listen() or close() superseded this one (unless Node no longer counts them: then failed closed).
+  if (a.settled || (typeof server._listeningId === 'number' && server._listeningId !== a.listeningId)) return;
   a.settled = true;
   const handle = server._handle;
   if (a.status === undefined && args) takeBoundSocket(a, server, handle, args[0]);
@@ -380,7 +396,11 @@ function notBound(handle: TcpHandle, TCP: TcpClass, args: unknown[]): SkipReason
   const given = first !== null && typeof first === 'object' ? first._handle || first.handle || first : first;
   if (given instanceof TCP) return 'external-handle';
   const fd = given !== null && typeof given === 'object' ? (given as { fd?: unknown }).fd : undefined;
-  return typeof fd === 'number' && fd >= 0 ? 'fd' : 'external-handle';
+  if (typeof fd === 'number' && fd >= 0) return 'fd';
+  if (!listenTarget(args).port) return 'external-handle';
+  // A listener on a port that Node bound past fastnet's bind guards.
+  failClosed('a TCP listener came up without fastnet\'s bind');
+  return 'node-changed';
 }
 
 type Undo = Array<() => void>;
@@ -551,6 +571,10 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
       if (socket !== undefined) {
         stampAccepted(socket, inherited);
         if (mode === 'throw') markThrowMode(socket);
+      } else if (clientHandle.onread !== undefined) {
+        // Node made a socket on it, and its owner symbol does not lead there: guard the handle itself.
+        guardBoundHandle(clientHandle);
+        failClosed('an accepted handle has no socket under Node\'s owner symbol');
       }
     }
   };

@@ -51,7 +51,8 @@ export interface FastPathStats {
 // so it goes when the server closes, and a later listen() that fastnet does
 // not see (a server moved to a thread without fastnet, listening again
 // there) finds none; while the server has no handle (a listen() that
-// failed) the record is on the server itself.
+// failed, or one Node set up past fastnet) the record is on the server
+// itself, and is read while the handle has none.
 
 export const STATUS_KEY: unique symbol = Symbol.for('fastnet.v1.status') as never;
 export const IGNORED_KEY: unique symbol = Symbol.for('fastnet.v1.ignored') as never;
@@ -193,7 +194,12 @@ export function forgetIgnoredOptions(target: object): void {
 }
 
 export function getStatus(target: object): FastPathStatus | undefined {
-  return holderOf(target)[STATUS_KEY];
+  if (!(target instanceof NetServer)) return (target as Recorded)[STATUS_KEY];
+  // A listener's handle has a record when fastnet decided this listen; the
+  // server's own is there only after a listen() that failed or that Node set
+  // up past fastnet (node-changed), until the next listen() of fastnet's.
+  const handle = (target as { _handle?: Recorded | null })._handle;
+  return handle?.[STATUS_KEY] ?? (target as Recorded)[STATUS_KEY];
 }
 
 /**
