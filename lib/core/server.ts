@@ -33,8 +33,8 @@ import {
 } from './options.js';
 import { currentEnv, currentPlatform, decide, failClosed, type SkipReason } from './policy.js';
 import {
-  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, placeStatus, recount, setStatus, skipped, stampAccepted, uvFailed,
-  type FastPathStatus,
+  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, placeStatus, recount, setStatus, skipped,
+  stampAccepted, uvFailed, type FastPathStatus,
 } from './status.js';
 
 // A registered key with the format's version: servers configured by one copy
