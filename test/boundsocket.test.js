@@ -713,3 +713,47 @@ for (const mode of modes) {
     });
   });
 }
+
+describe('BoundSocket: a failed construction counts what happened; fastnet validates before anything is bound (issue 24)', () => {
+  requireBoundSocket();
+  simulateWindows(appliedBinding);
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
+  it("EADDRINUSE that libuv defers past the bind (Windows: Node's getsockname surfaces it) is counted as failed, not applied", function () {
+    // libuv on Windows returns 0 from the bind and reports EADDRINUSE on the next getsockname: simulated here.
+    const { TCP } = process.binding('tcp_wrap');
+    sandbox.stub(TCP.prototype, 'getsockname').returns(-os.constants.errno.EADDRINUSE);
+    const before = fastnet.fastPathStats();
+    let thrown;
+    try {
+      new fastnet.BoundSocket({ host: '127.0.0.1' }); // eslint-disable-line no-new
+    } catch (err) {
+      thrown = err;
+    }
+    sandbox.restore();
+    assert.equal(thrown?.code, 'EADDRINUSE');
+    const after = fastnet.fastPathStats();
+    assert.equal(after.applied - before.applied, 0);
+    assert.equal(after.failed - before.failed, 1);
+    assert.equal(this.binding.enableLoopbackFastPath.callCount, 1);
+  });
+
+  it("an invalid fastnet option on a busy port throws fastnet's ERR_INVALID_ARG_TYPE, as net validates, and binds nothing", async function () {
+    const holder = net.createServer();
+    pristine(() => holder.listen(0, '127.0.0.1'));
+    await once(holder, 'listening');
+    const bind = sandbox.spy(testing.bindMethods(), 'bind');
+    try {
+      const r = sync(() => new fastnet.BoundSocket({ host: '127.0.0.1', port: holder.address().port, loopbackFastPath: 'yes' }));
+      assert.equal(r.threw?.code, 'ERR_INVALID_ARG_TYPE');
+      assert.equal(bind.callCount, 0);
+      assert.equal(this.binding.createSocket.callCount, 0);
+      // Node's own errors still come first.
+      assert.equal(sync(() => new fastnet.BoundSocket({ host: '127.0.0.1', port: -1, loopbackFastPath: 'yes' })).threw.code,
+        'ERR_SOCKET_BAD_PORT');
+    } finally {
+      await close(holder);
+    }
+  });
+});

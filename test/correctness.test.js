@@ -502,3 +502,49 @@ describe('correctness: the server path around Node\'s own calls (found in review
     }
   });
 });
+
+describe('fastnet fails closed when a seam of Node\'s stops behaving as assumed (issue 24)', function () {
+  this.timeout(30000);
+  const fixture = path.join(__dirname, 'fixtures', 'node-changed.js');
+  const preload = path.join(__dirname, 'support', 'simulate.js');
+
+  /** The fixture in a fresh process, Windows simulated, the ioctl applied, with `scenario`'s seam broken. */
+  function run(scenario) {
+    const env = { ...process.env, FASTNET_TEST_BINDING: 'applied' };
+    if (!onWindows) env.FASTNET_TEST_SIMULATE = 'win32';
+    const out = execFileSync(process.execPath, ['-r', preload, fixture, scenario],
+      { env, encoding: 'utf8', timeout: 20000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').at(-1));
+  }
+
+  const NODE_CHANGED = { state: 'skipped', reason: 'node-changed' };
+  const WARNED = [{ name: 'FastnetWarning', code: 'FASTNET_NODE_CHANGED' }];
+
+  it('nothing broken: no warning, applied, noDelay withheld from the accepted socket', () => {
+    const r = run('none');
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(r.server, { state: 'applied' });
+    assert.deepEqual(r.accepted, { state: 'applied', inherited: true, ignoredOptions: ['noDelay'] });
+    assert.deepEqual(r.reached, []);
+    assert.deepEqual([r.later, r.client], [{ state: 'applied' }, { state: 'applied' }]);
+  });
+
+  for (const scenario of ['lookup', 'bind', 'listening-id']) {
+    it(`${scenario}: the listener says node-changed, one warning, nothing is attempted afterwards`, () => {
+      const r = run(scenario);
+      assert.deepEqual(r.warnings, WARNED);
+      assert.deepEqual(r.server, NODE_CHANGED);
+      assert.deepEqual(r.accepted, { ...NODE_CHANGED, inherited: true });
+      assert.deepEqual(r.reached, ['noDelay']); // not on the fast path: the option is the OS's
+      assert.deepEqual([r.later, r.client], [NODE_CHANGED, NODE_CHANGED]);
+    });
+  }
+
+  it('owner symbol not found on an accepted handle: the handle stays guarded, one warning, nothing is attempted afterwards', () => {
+    const r = run('owner');
+    assert.deepEqual(r.warnings, WARNED);
+    assert.deepEqual(r.server, { state: 'applied' });
+    assert.deepEqual(r.reached, []);
+    assert.deepEqual([r.later, r.client], [NODE_CHANGED, NODE_CHANGED]);
+  });
+});

@@ -545,3 +545,26 @@ describe('transfer: pass-through (not Windows) carries nothing', () => {
     await w.next('closed-servers');
   });
 });
+
+describe('transfer: a moved server\'s record follows its life (issue 24)', () => {
+  needsTransfer();
+  simulateWindows(appliedBinding);
+  afterEach(stopWorkers);
+
+  it('moved to a worker, closed there, listening again as a plain listener: not applied, noDelay reaches the OS', async () => {
+    const w = await startWorker('explicit');
+    const server = await listening(fastnet, { noDelay: true });
+    w.post({ server, calls: ['setKeepAlive'] }, [server]);
+    assert.deepEqual((await w.next('received')).status, { state: 'applied' });
+    w.post({ relisten: true });
+    const again = await w.next('relistening');
+    // fastnet made no decision for this listen(): it says so, as for any server it never saw.
+    assert.deepEqual(again.status, { state: 'skipped', reason: 'untracked' });
+    const [, connection] = await Promise.all([exchange(again.port, 'x'), w.next('connection')]);
+    assert.deepEqual(connection.reached, ['noDelay', 'keepAlive']);
+    assert.equal(connection.status.ignoredOptions, undefined);
+    assert.notEqual(connection.status.state, 'applied');
+    w.post({ close: true });
+    await w.next('closed-servers');
+  });
+});

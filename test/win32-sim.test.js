@@ -422,3 +422,129 @@ describe('Windows path: a host-name connection adds no listener of its own (simu
     });
   }
 });
+
+describe('records shared by every copy of fastnet in the process (issue 24)', () => {
+  simulateWindows(appliedBinding);
+
+  /** A second copy of fastnet's modules (as two packages depending on fastnet would load). */
+  function secondCopy() {
+    const path = require('node:path');
+    const dist = path.join(__dirname, '..', 'dist') + path.sep;
+    const cached = Object.keys(require.cache).filter((k) => k.startsWith(dist)).map((k) => [k, require.cache[k]]);
+    for (const [k] of cached) delete require.cache[k];
+    try {
+      return require(path.join(dist, 'index.js'));
+    } finally {
+      for (const [k] of Object.keys(require.cache).filter((k) => k.startsWith(dist)).map((k) => [k])) delete require.cache[k];
+      for (const [k, m] of cached) require.cache[k] = m;
+    }
+  }
+
+  it("another copy reads a server's and an accepted socket's record, withheld options included, and sets a server's options", async () => {
+    const copy = secondCopy();
+    assert.notEqual(copy, fastnet);
+    let accepted;
+    const server = fastnet.createServer({ noDelay: true }, (s) => { accepted = s; s.pipe(s); });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    assert.deepEqual(copy.fastPathStatus(server), { state: 'applied' });
+    assert.deepEqual(copy.fastPathStatus(accepted), { state: 'applied', inherited: true, ignoredOptions: ['noDelay'] });
+    await close(server);
+
+    const optedOut = net.createServer();
+    copy.setFastPathOptions(optedOut, { loopbackFastPath: false });
+    fastnet.Server.prototype.listen.call(optedOut, 0, '127.0.0.1');
+    await once(optedOut, 'listening');
+    assert.deepEqual(fastnet.fastPathStatus(optedOut), { state: 'skipped', reason: 'opted-out' });
+    await close(optedOut);
+  });
+
+  it('the records live under registered keys that name their format version', async () => {
+    const server = fastnet.createServer({ unsupportedOptions: 'ignore' });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    assert.deepEqual(server[Symbol.for('fastnet.v1.server')], { unsupportedOptions: 'ignore' });
+    // A listener's record is on its listening handle: it goes with it.
+    assert.equal(server._handle[Symbol.for('fastnet.v1.status')].state, 'applied');
+    await close(server);
+  });
+});
+
+describe("a listener's record follows its life; accepted sockets keep theirs (issue 24)", () => {
+  simulateWindows(appliedBinding);
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
+  /** Calls of Node's own setNoDelay that would reach the OS for `socket`. */
+  function reachedNoDelay(spy, socket) {
+    return spy.getCalls().filter((c) => c.thisValue === socket._handle && c.args[0]).length;
+  }
+
+  /** Connect to `server` and resolve the accepted socket (the client end is returned too). */
+  async function accept(server) {
+    const accepted = once(server, 'connection');
+    const client = net.connect({ port: server.address().port, host: '127.0.0.1' });
+    const [socket] = await accepted;
+    return { socket, client };
+  }
+
+  it('closed, then listening again with net\'s listen(): the server is no longer applied; sockets accepted before stay guarded, new ones are not', async () => {
+    const server = fastnet.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const before = await accept(server);
+    server.close();
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'untracked' });
+    net.Server.prototype.listen.call(server, 0, '127.0.0.1');
+    await once(server, 'listening');
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'untracked' });
+    const after = await accept(server);
+    const setNoDelay = sandbox.spy(testing.handleMethods(), 'setNoDelay');
+    before.socket.setNoDelay(true);
+    after.socket.setNoDelay(true);
+    assert.equal(reachedNoDelay(setNoDelay, before.socket), 0);
+    assert.equal(reachedNoDelay(setNoDelay, after.socket), 1);
+    assert.deepEqual(fastnet.fastPathStatus(before.socket), { state: 'applied', inherited: true, ignoredOptions: ['noDelay'] });
+    assert.notEqual(fastnet.fastPathStatus(after.socket).state, 'applied');
+    for (const s of [before.socket, after.socket, before.client, after.client]) s.destroy();
+    await close(server);
+  });
+});
+
+describe('a listen() that fails leaves no success behind (issue 24)', () => {
+  simulateWindows(appliedBinding);
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
+  it("EADDRINUSE from Node's listen() (as libuv reports it on Windows), not from the bind: failed with that error, counted as failed", async () => {
+    // Two handles bound to one port (libuv sets SO_REUSEADDR on Unix): the first to listen wins.
+    // Another handle listens right after Node bound the server's, so the server's listen() fails.
+    const { TCP, constants } = process.binding('tcp_wrap');
+    const holder = new TCP(constants.SERVER);
+    const port = await freePort();
+    assert.equal(holder.bind('127.0.0.1', port), 0);
+    const methods = testing.bindMethods();
+    const bind = methods.bind;
+    sandbox.stub(methods, 'bind').callsFake(function (address, p, flags) {
+      const err = bind.call(this, address, p, flags);
+      if (err === 0 && p === port) assert.equal(holder.listen(511), 0);
+      return err;
+    });
+    try {
+      const before = fastnet.fastPathStats();
+      const server = fastnet.createServer();
+      server.listen(port, '127.0.0.1');
+      const [err] = await once(server, 'error');
+      assert.equal(err.code, 'EADDRINUSE');
+      assert.equal(err.syscall, 'listen');
+      assert.deepEqual(fastnet.fastPathStatus(server),
+        { state: 'failed', code: 'EADDRINUSE', errno: -os.constants.errno.EADDRINUSE });
+      const after = fastnet.fastPathStats();
+      assert.equal(after.applied - before.applied, 0);
+      assert.equal(after.failed - before.failed, 1);
+    } finally {
+      holder.close();
+    }
+  });
+});

@@ -21,8 +21,8 @@ import { NodeBoundSocket as NodeClassOrNone, type TcpHandle } from './node-inter
 import { recordBound } from './bound.js';
 import { readFastnetOptions, type FastnetOptions } from './options.js';
 import { currentPlatform } from './policy.js';
-import { constructArmed } from './server.js';
-import { countSkip, countStatus, skipped, type FastPathStatus } from './status.js';
+import { constructArmed, constructRefused } from './server.js';
+import { countSkip, countStatus, skipped, uvFailed, type FastPathStatus } from './status.js';
 
 /** `net.BoundSocket`'s options, plus fastnet's. */
 export interface BoundSocketOptions extends FastnetOptions {
@@ -69,13 +69,25 @@ function wrap(Node: NodeClass): BoundSocketConstructor {
   return BoundSocket as unknown as BoundSocketConstructor;
 }
 
+/** What a construction that threw after fastnet's bind guard decided (`status`) really came to. */
+function failedBy(status: FastPathStatus, err: unknown): FastPathStatus {
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  const attempted = status.state === 'applied' || status.state === 'unsupported';
+  return attempted && typeof errno === 'number' && errno < 0 ? uvFailed(errno) : status;
+}
+
 function construct(Node: NodeClass, args: unknown[], newTarget: Function): BoundSocket {
   let fastnet: FastnetOptions;
   try {
     fastnet = readFastnetOptions(args[0]);
   } catch (err) {
-    // Node's errors come first, as for fastnet's Server and Socket (which read their options after net's constructor).
-    (Reflect.construct(Node, args, newTarget) as BoundSocket).close();
+    // Node's errors come first, as for fastnet's Server and Socket (which read
+    // their options after net's constructor), then fastnet's, before anything
+    // is bound: on the Windows path it is thrown at Node's bind. A BoundSocket
+    // is made only where Node binds no TCP handle (a pipe), or in pass-through
+    // (which sets no guards).
+    const make = () => Reflect.construct(Node, args, newTarget) as BoundSocket;
+    (currentPlatform() === 'win32' ? constructRefused(err as Error, make) : make()).close();
     throw err;
   }
   if (currentPlatform() !== 'win32') {
@@ -87,8 +99,10 @@ function construct(Node: NodeClass, args: unknown[], newTarget: Function): Bound
   try {
     bound = constructArmed(fastnet, () => Reflect.construct(Node, args, newTarget) as BoundSocket, out);
   } catch (err) {
-    // Node closed its handle, and with it any socket of ours.
-    if (out.status) countStatus(out.status);
+    // Node closed its handle, and with it any socket of ours. An attempt whose
+    // bind seemed to succeed failed all the same (libuv on Windows defers
+    // EADDRINUSE to Node's getsockname): count it as failed, with Node's error.
+    if (out.status) countStatus(failedBy(out.status, err));
     throw err;
   }
   recordBound(bound, out.handle, bound.isPipe ? skipped('pipe') : out.status ?? skipped('untracked'));

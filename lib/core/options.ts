@@ -8,7 +8,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { internalSymbol, internalSymbols, NODE_SYMBOLS, type TcpClass, type TcpHandle } from './node-internals.js';
 import { invalidArgType, invalidArgValue, unsupportedOptionError } from './errors.js';
-import { getStatus, listenerOf, recordIgnoredOption } from './status.js';
+import { getStatus, recordIgnoredOption } from './status.js';
 
 /**
  * The socket options Microsoft documents as supported on a socket that uses
@@ -93,10 +93,6 @@ let accepting: { handle: object; guard: Guard } | undefined;
 // Shared by every copy of fastnet in the process (the key carries the format's version).
 const kThrow = Symbol.for('fastnet.v1.throw');
 
-function appliedOf(target: object): boolean {
-  return getStatus(target)?.state === 'applied';
-}
-
 /** A socket or listener whose unsupported options throw (only 'throw' is recorded; 'ignore' is the default). */
 export function markThrowMode(target: object): void {
   (target as Record<symbol, boolean>)[kThrow] = true;
@@ -115,13 +111,10 @@ function guardFor(handle: object): Guard | undefined {
   if (socket === undefined) return undefined;
   const own = getStatus(socket);
   if (own?.state === 'applied') {
-    // An accepted socket moved from another thread has its listener's state
-    // as its own; like any accepted socket, it is not destroyed for an option.
+    // An accepted socket has its listener's state as its own (stamped as
+    // Node set it up, or moved from another thread), not whatever its
+    // listener does later; like any accepted socket, it is not destroyed for an option.
     return { mode: socket[kThrow] ? 'throw' : 'ignore', record: socket, socket: own.inherited ? undefined : socket };
-  }
-  const listener = listenerOf(socket);
-  if (listener && appliedOf(listener)) {
-    return { mode: (listener as { [kThrow]?: boolean })[kThrow] ? 'throw' : 'ignore', record: socket };
   }
   return undefined;
 }

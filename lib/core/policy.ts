@@ -27,6 +27,7 @@ export type SkipReason =
   | 'unsupported-option' // unsupportedOptions: 'throw' and an unsupported option was requested
   | 'no-binding'      // the native binding could not be loaded
   | 'known-issue'     // a Windows build with a reproduced kernel crash (lib/core/known-issues.ts), no explicit opt-in
+  | 'node-changed'    // a seam of Node's that fastnet relies on stopped behaving as assumed: fastnet failed closed (FASTNET_NODE_CHANGED)
   | 'untracked';      // fastnet never saw this object (not made or connected through fastnet)
 
 export type Decision =
@@ -41,6 +42,8 @@ export interface PolicyEnv {
   windowsBuild?: number;
   /** FASTNET_ALLOW_KNOWN_ISSUES: attempt even on a build with a known crash. */
   allowKnownIssues?: boolean;
+  /** A seam of Node's stopped behaving as fastnet assumes (failClosed()): nothing is attempted any more. */
+  nodeChanged?: boolean;
 }
 
 /** Per-server or per-connection policy flags. */
@@ -94,6 +97,7 @@ function decideByAddress(role: Role, address: string | null | undefined,
   options: PolicyOptions, env: PolicyEnv): Decision {
   if (env.platform !== 'win32') return { action: 'skip', reason: 'platform' };
   if (env.disabled) return { action: 'skip', reason: 'disabled' };
+  if (env.nodeChanged) return { action: 'skip', reason: 'node-changed' };
   if (options.loopbackFastPath === false) return { action: 'skip', reason: 'opted-out' };
   // Node 20 lets a non-string host (an array) through to the connection attempt.
   if (!address || typeof address !== 'string') return { action: 'skip', reason: role === 'server' ? 'dual-stack' : 'not-loopback' };
@@ -153,5 +157,25 @@ export function refreshEnv(): void {
 }
 
 export function currentEnv(): PolicyEnv {
-  return env ??= { platform: currentPlatform(), disabled, ...knownIssueEnv() };
+  return env ??= { platform: currentPlatform(), disabled, ...(nodeChanged ? { nodeChanged } : {}), ...knownIssueEnv() };
+}
+
+let nodeChanged = false;
+
+/**
+ * A seam of Node's that fastnet relies on (the `dns.lookup` route of a
+ * listener with a host, the bind of a listener, `_listeningId`, the owner
+ * symbol of an accepted handle) did not behave as assumed: a fast-path
+ * socket could go unguarded, or a listener fastnet meant to decide could come
+ * up without it. Fail closed: nothing is attempted from now on in this
+ * process (status: skipped, 'node-changed'), and one warning says which seam.
+ */
+export function failClosed(seam: string): void {
+  if (nodeChanged) return;
+  nodeChanged = true;
+  env = undefined;
+  process.emitWarning(
+    `fastnet: ${seam}; this Node does not behave as fastnet assumes. fastnet no longer attempts the loopback `
+      + "fast path in this process (status: skipped, reason 'node-changed'). Please report it with your Node version.",
+    { type: 'FastnetWarning', code: 'FASTNET_NODE_CHANGED' });
 }

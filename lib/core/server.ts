@@ -14,8 +14,10 @@
  * carried there through the callback Node passes on: the host lookup
  * (`dns.lookup`, for any host, IP literals included) and, in a cluster
  * worker, the primary's handle (`cluster._getServer`). Accepted sockets
- * inherit the fast path: their state is the listener's, and on the fast
- * path their handles are guarded from unsupported options.
+ * inherit the fast path: each is stamped with the listener's state when Node
+ * sets it up, and on the fast path their handles are guarded from
+ * unsupported options. The server's own status lives on its listening handle
+ * (status.ts), so it goes when that listen ends.
  */
 import type { Server as NetServer } from 'node:net';
 import {
@@ -26,12 +28,18 @@ import { announceToWorkers, fromPrimary, inClusterWorker } from './cluster.js';
 import { clusterOptionError } from './errors.js';
 import { closeSocket, makeSocket } from './native-socket.js';
 import {
-  beginAccept, endAccept, installGuards, markThrowMode, readFastnetOptions, unsupportedOptionErrorFor, type FastnetOptions,
+  beginAccept, endAccept, guardBoundHandle, installGuards, markThrowMode, ownerOf, readFastnetOptions,
+  unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';
-import { currentEnv, currentPlatform, decide, type SkipReason } from './policy.js';
-import { countAccepted, countSkip, countStatus, setStatus, skipped, uvFailed, type FastPathStatus } from './status.js';
+import { currentEnv, currentPlatform, decide, failClosed, type SkipReason } from './policy.js';
+import {
+  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, placeStatus, recount, setStatus, skipped,
+  stampAccepted, uvFailed, type FastPathStatus,
+} from './status.js';
 
-const kConfig = Symbol('fastnet.server');
+// A registered key with the format's version: servers configured by one copy
+// of fastnet are read by another (status.ts says why).
+const kConfig: unique symbol = Symbol.for('fastnet.v1.server') as never;
 const NO_OPTIONS: FastnetOptions = Object.freeze({});
 
 type HookedServer = NetServer & {
@@ -67,7 +75,7 @@ export function serverConfig(server: NetServer): FastnetOptions {
  * tell cluster workers).
  */
 interface Arming {
-  kind: 'listen' | 'primary' | 'bound';
+  kind: 'listen' | 'primary' | 'bound' | 'refuse';
   server?: HookedServer;
   config: FastnetOptions;
   /** The listener's key as Node passes it to cluster (address, port, addressType); null until known. */
@@ -78,7 +86,12 @@ interface Arming {
   attempted?: boolean;
   /** The handle of the first bind (holding our socket once `attempted` and opened). */
   handle?: TcpHandle;
-  /** unsupportedOptions 'throw' and a server option that a fast-path listener would pass on. */
+  /** The libuv error of Node's `listen()` on that handle (libuv reports EADDRINUSE there on Windows). */
+  listenError?: number;
+  /**
+   * unsupportedOptions 'throw' and a server option that a fast-path listener would pass on;
+   * for kind 'refuse', fastnet's validation error, thrown at the bind.
+   */
   refused?: Error;
   /** Whether Node binds from the lookup's callback (the key is then the address it resolved). */
   lookedUp?: boolean;
@@ -108,7 +121,8 @@ function armed<T>(a: Arming, fn: () => T): T {
  * Node's own `bind`/`bind6`, behind the guards (read at each call, so that
  * tests can watch what Node really does).
  */
-export const bindMethods: { bind?: TcpHandle['bind']; bind6?: TcpHandle['bind6'] } = {};
+export const bindMethods: { bind?: TcpHandle['bind']; bind6?: TcpHandle['bind6']; listen?: HandleListen } = {};
+type HandleListen = (this: TcpHandle, backlog: number) => number;
 
 /**
  * The bind guards on TCP.prototype: installed the first time a server is
@@ -130,6 +144,14 @@ function installBindGuards(TCP: TcpClass): void {
     if (a === undefined || a.status !== undefined) return bindMethods.bind6!.call(this, address, port, flags);
     return bindWithFastPath(this, a, 6, address, port, flags);
   };
+  // The listen that follows an armed bind: its error settles the status (settle()).
+  bindMethods.listen = proto.listen as HandleListen;
+  proto.listen = function listen(this: TcpHandle, backlog: number): number {
+    const err = bindMethods.listen!.call(this, backlog);
+    const a = arming;
+    if (err !== 0 && a !== undefined && a.handle === this) a.listenError = err;
+    return err;
+  };
 }
 
 /** The TCP class with the bind guards on it, or a libuv error code if Node's TCP class cannot be had. */
@@ -146,6 +168,11 @@ export function bindGuardsReady(): TcpClass | number {
  */
 function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: string, port: number,
   flags: number | undefined): number {
+  if (a.kind === 'refuse') {
+    // Nothing is bound: the fresh handle is closed, and fastnet's error takes the bind's place.
+    handle.close();
+    throw a.refused;
+  }
   // Node binds synchronously inside listen() only for an unspecified host (IPv6 first, then 0.0.0.0);
   // for any host it binds from the lookup's callback, to the address it resolved.
   a.key ??= a.lookedUp ? [address, port, family] : [null, port, 4];
@@ -179,7 +206,8 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
 function decided(a: Arming, status: FastPathStatus, attempted = false): void {
   a.status = status;
   a.attempted = attempted;
-  if (a.server) setStatus(a.server, status);
+  // On the handle being bound: the listener's record lives on its handle (status.ts).
+  if (a.server) setStatus(a.server, status, true, a.handle);
   if (a.kind !== 'bound' && a.key) announceToWorkers(a.key[0], a.key[1], a.key[2], status);
 }
 
@@ -209,10 +237,13 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
     return original.apply(server, args);
   }
   const s = server as HookedServer;
+  // Decided again at each listen(): what an earlier failed one left on the server goes.
+  clearServerStatus(s);
   const TCP = bindGuardsReady();
   if (typeof TCP === 'number') {
+    const result = original.apply(server, args);
     setStatus(s, uvFailed(TCP));
-    return original.apply(server, args);
+    return result;
   }
   // Node's listen() counts each call in _listeningId; a later listen() or close() supersedes this one.
   const a: Arming = {
@@ -220,7 +251,7 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
   };
   const undo: Undo = [];
   // Node resolves any host with dns.lookup(host, ...) and binds from its callback.
-  const host = hostOf(args);
+  const { host, port } = listenTarget(args);
   if (host !== undefined) carry(undo, lookupSeam(), a, (callArgs) => callArgs[0] === host, (cb) => resolved(a, cb));
   if (inClusterWorker()) carryToPrimary(undo, a);
   // armed() written out, here and in resolved(): Node's own throws from listen() keep two of our frames, not four.
@@ -233,15 +264,29 @@ export function listenWithFastPath(server: NetServer, original: Listen, args: un
     arming = previous;
     for (const f of undo) f();
   }
+  // The seams this relies on, checked once listen() returned (it threw otherwise).
+  if (typeof s._listeningId !== 'number') failClosed("net.Server's _listeningId is not a number after listen()");
+  if (host !== undefined && port && !a.carried && !s._handle) {
+    // A TCP listener with a host that Node resolves past dns.lookup: it will bind it without fastnet.
+    failClosed("a listener's host was not resolved through dns.lookup() during listen()");
+    setStatus(s, skipped('node-changed'));
+  }
   if (a.pending === 0) settle(a, TCP, args);
   return result;
 }
 
-/** The host Node's listen() will look up, if any (as Node reads its arguments). */
-function hostOf(args: unknown[]): string | undefined {
-  const options = normalizeArgs(args)[0] as { host?: unknown } | null | undefined;
-  const host = options !== null && typeof options === 'object' ? options.host : undefined;
-  return typeof host === 'string' && host !== '' ? host : undefined;
+/**
+ * The host Node's listen() will look up, if any, and whether it listens on a
+ * TCP port (port given, or one Node picks), as Node reads its arguments.
+ */
+function listenTarget(args: unknown[]): { host: string | undefined; port: boolean } {
+  const first = normalizeArgs(args)[0] as { host?: unknown; port?: unknown } | null | undefined;
+  if (first === null || typeof first !== 'object') return { host: undefined, port: false };
+  const host = typeof first.host === 'string' && first.host !== '' ? first.host : undefined;
+  const p = first.port;
+  const port = args.length === 0 || typeof args[0] === 'function' || typeof p === 'number' || typeof p === 'string' ||
+    p === null || ('port' in first && p === undefined);
+  return { host, port };
 }
 
 /** dns.lookup's callback, armed: Node binds from here, to the address it resolved. */
@@ -281,11 +326,14 @@ function carryToPrimary(undo: Undo, a: Arming): void {
  */
 function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
   const server = a.server!;
-  if (a.settled || server._listeningId !== a.listeningId) return;
+  // A later listen() or close() superseded this one (unless Node no longer counts them: then failed closed).
+  if (a.settled || (typeof server._listeningId === 'number' && server._listeningId !== a.listeningId)) return;
   a.settled = true;
   const handle = server._handle;
   if (a.status === undefined && args) takeBoundSocket(a, server, handle, args[0]);
   if (a.refused) {
+    // The listen fails: its record stays with the server, which has no handle now.
+    if (a.status) placeStatus(server, a.status);
     // Before 'listening' (Node emits it on the next tick only while the handle is there).
     if (handle) {
       server._handle = null;
@@ -300,7 +348,21 @@ function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
     if (handle && TCP && args && !a.carried) setStatus(server, skipped(notBound(handle, TCP, args)));
     return;
   }
-  if (handle && handle === a.handle && a.status.state === 'applied') watchAccepts(server, handle, a.config);
+  if (handle !== a.handle) {
+    // Node let go of the handle it bound first: its bind or its listen failed
+    // (Node emits the error), or it bound 0.0.0.0 after '::' failed. The
+    // record moves to where the server now is; a fast-path attempt whose
+    // listen failed is 'failed' with that error, not a success.
+    if (a.attempted && a.listenError !== undefined) {
+      const failed = uvFailed(a.listenError);
+      recount(a.status, failed);
+      setStatus(server, failed, false, handle ?? server);
+    } else {
+      placeStatus(handle ?? server, a.status);
+    }
+    return;
+  }
+  if (handle && a.status.state === 'applied') watchAccepts(server, handle, a.config, a.status);
 }
 
 /**
@@ -334,7 +396,11 @@ function notBound(handle: TcpHandle, TCP: TcpClass, args: unknown[]): SkipReason
   const given = first !== null && typeof first === 'object' ? first._handle || first.handle || first : first;
   if (given instanceof TCP) return 'external-handle';
   const fd = given !== null && typeof given === 'object' ? (given as { fd?: unknown }).fd : undefined;
-  return typeof fd === 'number' && fd >= 0 ? 'fd' : 'external-handle';
+  if (typeof fd === 'number' && fd >= 0) return 'fd';
+  if (!listenTarget(args).port) return 'external-handle';
+  // A listener on a port that Node bound past fastnet's bind guards.
+  failClosed('a TCP listener came up without fastnet\'s bind');
+  return 'node-changed';
 }
 
 type Undo = Array<() => void>;
@@ -399,7 +465,7 @@ function onPrimaryHandle(a: Arming, cb: Callback, query: unknown): Callback {
       : config.loopbackFastPath === true && key?.[0] === '0.0.0.0' && !applied;
     if (conflict) {
       primaryHandle.close();
-      setStatus(server, skipped('cluster'));
+      setStatus(server, skipped('cluster'), true, server);
       process.nextTick(() => server.emit('error', clusterOptionError(config.loopbackFastPath!, applied)));
       return undefined;
     }
@@ -410,10 +476,12 @@ function onPrimaryHandle(a: Arming, cb: Callback, query: unknown): Callback {
       process.nextTick(() => server.emit('error', refused));
       return undefined;
     }
-    setStatus(server, config.loopbackFastPath === false && !applied ? skipped('opted-out')
-      : primary && primary.state !== 'skipped' ? Object.freeze({ ...primary, via: 'cluster-primary' }) : skipped('cluster'));
+    const status = config.loopbackFastPath === false && !applied ? skipped('opted-out')
+      : primary && primary.state !== 'skipped' ? Object.freeze({ ...primary, via: 'cluster-primary' }) : skipped('cluster');
+    // On the primary's handle, which Node makes the server's in cb.
+    setStatus(server, status, true, primaryHandle);
     const result = cb.call(this, err, handle, ...rest);
-    if (applied && server._handle === primaryHandle) watchAccepts(server, primaryHandle, config);
+    if (applied && server._handle === primaryHandle) watchAccepts(server, primaryHandle, config, status);
     return result;
   };
 }
@@ -463,15 +531,33 @@ export function constructArmed<T>(config: FastnetOptions, construct: () => T,
   }
 }
 
-/** Accepted handles of a fast-path listener are guarded; they report the listener's state. */
-export function watchAccepts(server: NetServer, handle: TcpHandle, config: FastnetOptions): void {
+/**
+ * A net.BoundSocket's construction with an invalid fastnet option: Node's
+ * constructor runs up to its bind, so that Node's own validation errors
+ * come first, and `error` is thrown at the bind, before anything is bound
+ * (net validates every option before it binds).
+ */
+export function constructRefused<T>(error: Error, construct: () => T): T {
+  const TCP = bindGuardsReady();
+  if (typeof TCP === 'number') return construct();
+  return armed({ kind: 'refuse', config: NO_OPTIONS, key: null, pending: 0, refused: error }, construct);
+}
+
+/**
+ * Accepted handles of a fast-path listener are guarded while Node sets them
+ * up, and each accepted socket is then stamped with the listener's state
+ * (`status`, as inherited): it keeps it, and its guard, whatever becomes of
+ * the listener (closed, listening again without the fast path, moved).
+ */
+export function watchAccepts(server: NetServer, handle: TcpHandle, config: FastnetOptions, status: FastPathStatus): void {
   const onconnection = handle.onconnection!;
   const mode = config.unsupportedOptions ?? 'ignore';
   if (mode === 'throw') markThrowMode(server);
   const TCP = tcpClass();
   if (typeof TCP !== 'number') installGuards(TCP);
-  // One guard for all of this listener's connections; withheld options are recorded per socket.
+  // One guard and one stamp for all of this listener's connections; withheld options are recorded per socket.
   const guard = { mode } as const;
+  const inherited: FastPathStatus = Object.freeze({ ...status, ...INHERITED });
   handle.onconnection = function (this: TcpHandle, err: number, clientHandle?: TcpHandle) {
     if (!clientHandle) return onconnection.call(this, err, clientHandle);
     countAccepted();
@@ -480,6 +566,16 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
       return onconnection.call(this, err, clientHandle);
     } finally {
       endAccept(previous);
+      // Node made the socket (none if it dropped the connection: maxConnections).
+      const socket = ownerOf(clientHandle);
+      if (socket !== undefined) {
+        stampAccepted(socket, inherited);
+        if (mode === 'throw') markThrowMode(socket);
+      } else if (clientHandle.onread !== undefined) {
+        // Node made a socket on it, and its owner symbol does not lead there: guard the handle itself.
+        guardBoundHandle(clientHandle);
+        failClosed('an accepted handle has no socket under Node\'s owner symbol');
+      }
     }
   };
 }

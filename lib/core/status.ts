@@ -1,11 +1,13 @@
 /**
  * What happened to each socket and server: one record per object, process-wide
- * counters, a diagnostics channel and NODE_DEBUG=fastnet lines. Accepted
- * sockets keep no record of their own: their state is derived from their
- * listener when it is asked for (unless one was moved here from another
- * thread, without its listener: then it brings its record along).
+ * counters, a diagnostics channel and NODE_DEBUG=fastnet lines. A listener's
+ * record lives as long as its listen (on its listening handle); an accepted
+ * socket of a fast-path listener is stamped with the listener's state as Node
+ * sets it up (or brings its record along when moved here from another
+ * thread), and a socket accepted by any other listener reports its listener's.
  */
 import * as dc from 'node:diagnostics_channel';
+import { Server as NetServer } from 'node:net';
 import { debuglog } from 'node:util';
 import { uvErrorName } from './errors.js';
 import type { SkipReason } from './policy.js';
@@ -39,9 +41,28 @@ export interface FastPathStats {
 // record is a hidden property of the socket or server itself, not a WeakMap
 // entry: it lives and dies with the object all the same, and a WeakMap entry
 // per connection measurably slowed connection set-up (ephemerons in every GC).
-const kStatus = Symbol('fastnet.status');
-type Recorded = { [kStatus]?: FastPathStatus };
-const ignored = new WeakMap<object, Set<string>>();
+// The keys are registered symbols with the record format's version in them,
+// so that every copy of fastnet in the process (two packages depending on
+// different versions) reads and writes the same records; a new format gets a
+// new key. Format v1: the status under STATUS_KEY; the names of the options
+// withheld from the object, as an array in the order they were first
+// withheld, under IGNORED_KEY (set only once one is withheld). A listener's
+// record follows its life: it is kept on its listening handle (`_handle`),
+// so it goes when the server closes, and a later listen() that fastnet does
+// not see (a server moved to a thread without fastnet, listening again
+// there) finds none; while the server has no handle (a listen() that
+// failed, or one Node set up past fastnet) the record is on the server
+// itself, and is read while the handle has none.
+
+export const STATUS_KEY: unique symbol = Symbol.for('fastnet.v1.status') as never;
+export const IGNORED_KEY: unique symbol = Symbol.for('fastnet.v1.ignored') as never;
+type Recorded = { [STATUS_KEY]?: FastPathStatus; [IGNORED_KEY]?: string[] };
+
+/** Where `target`'s record is kept: a listener's is on its listening handle while it has one. */
+function holderOf(target: object): Recorded {
+  if (!(target instanceof NetServer)) return target as Recorded;
+  return ((target as { _handle?: object | null })._handle ?? target) as Recorded;
+}
 const counters: FastPathStats = {
   applied: 0, unsupported: 0, failed: 0, skipped: 0, acceptedOnFastPath: 0, ignoredOptions: 0,
 };
@@ -107,9 +128,9 @@ let carrying: object | undefined;
  * `count: false` for an outcome already counted where it was decided (what
  * the adopter of a BoundSocket takes over from it).
  */
-export function setStatus(target: object, status: FastPathStatus, count = true): void {
+export function setStatus(target: object, status: FastPathStatus, count = true, holder?: object): void {
   if (target === carrying) return;
-  (target as Recorded)[kStatus] = status;
+  (holder as Recorded ?? holderOf(target))[STATUS_KEY] = status;
   if (count && status.state !== 'pending') counters[status.state]++;
   if (debug.enabled) {
     debug('%s: %s%s', target.constructor?.name ?? 'object', status.state,
@@ -135,8 +156,8 @@ export function withoutDecisions<T>(target: object, setup: () => T): T {
  * thread that made the decision counted it.
  */
 export function restoreStatus(target: object, status: FastPathStatus, ignoredOptions: readonly string[]): void {
-  (target as Recorded)[kStatus] = status;
-  if (ignoredOptions.length > 0) ignored.set(target, new Set(ignoredOptions));
+  holderOf(target)[STATUS_KEY] = status;
+  if (ignoredOptions.length > 0) (target as Recorded)[IGNORED_KEY] = [...new Set(ignoredOptions)];
   if (debug.enabled) debug('%s: %s, carried over from another thread', target.constructor?.name ?? 'object', status.state);
   if (statusChannel.hasSubscribers) statusChannel.publish({ target, status: snapshot(target, status) });
 }
@@ -158,10 +179,10 @@ export function countAccepted(): void {
 
 /** Note an option that was kept away from a fast-path socket (recorded on `target`). */
 export function recordIgnoredOption(target: object, option: string): void {
-  let set = ignored.get(target);
-  if (!set) ignored.set(target, set = new Set());
-  if (!set.has(option)) {
-    set.add(option);
+  const t = target as Recorded;
+  const names = t[IGNORED_KEY] ??= [];
+  if (!names.includes(option)) {
+    names.push(option);
     counters.ignoredOptions++;
   }
   if (debug.enabled) debug('%s: withheld unsupported option %s from a fast-path socket', target.constructor?.name, option);
@@ -169,18 +190,53 @@ export function recordIgnoredOption(target: object, option: string): void {
 
 /** Forget the options recorded as withheld from `target` (they were not withheld in the end). */
 export function forgetIgnoredOptions(target: object): void {
-  ignored.delete(target);
+  delete (target as Recorded)[IGNORED_KEY];
 }
 
 export function getStatus(target: object): FastPathStatus | undefined {
-  return (target as Recorded)[kStatus];
+  if (!(target instanceof NetServer)) return (target as Recorded)[STATUS_KEY];
+  // A listener's handle has a record when fastnet decided this listen; the
+  // server's own is there only after a listen() that failed or that Node set
+  // up past fastnet (node-changed), until the next listen() of fastnet's.
+  const handle = (target as { _handle?: Recorded | null })._handle;
+  return handle?.[STATUS_KEY] ?? (target as Recorded)[STATUS_KEY];
+}
+
+/**
+ * A new listen(): the server's record from an earlier one that failed (kept
+ * on the server, see holderOf) no longer says anything.
+ */
+export function clearServerStatus(server: object): void {
+  delete (server as Recorded)[STATUS_KEY];
+}
+
+/**
+ * An outcome recorded (and counted) at bind was not what happened in the end:
+ * Node's listen() failed after it. Count the final one instead.
+ */
+export function recount(from: FastPathStatus, to: FastPathStatus): void {
+  if (from.state !== 'pending') counters[from.state]--;
+  if (to.state !== 'pending') counters[to.state]++;
+}
+
+/**
+ * Keep a status already recorded (and published) where the object now is: a
+ * listener's moves to the server itself when Node lets go of its handle.
+ */
+export function placeStatus(holder: object, status: FastPathStatus): void {
+  (holder as Recorded)[STATUS_KEY] = status;
+}
+
+/** Stamp an accepted socket with what it inherits from its listener (`status` has `inherited`). */
+export function stampAccepted(socket: object, status: FastPathStatus): void {
+  (socket as Recorded)[STATUS_KEY] = status;
 }
 
 /** A copy of `status` for callers, with `extra` fields and the options withheld from `ignoredFrom`. */
 export function snapshot(ignoredFrom: object | undefined, status: FastPathStatus, extra?: object): FastPathStatus {
   const out = { ...status, ...extra } as FastPathStatus;
-  const set = ignoredFrom && ignored.get(ignoredFrom);
-  if (set?.size) out.ignoredOptions = [...set];
+  const names = ignoredFrom && (ignoredFrom as Recorded)[IGNORED_KEY];
+  if (names?.length) out.ignoredOptions = [...names];
   return out;
 }
 

@@ -114,7 +114,7 @@ function deserializeServer(original: Method): Method {
     if (handle && carried.status.state === 'applied') {
       tcpClass(handle); // Node checked it is its TCP handle
       // Node's noDelay / keepAlive came along in the data: the guards keep them from accepted sockets.
-      watchAccepts(this as Parameters<typeof watchAccepts>[0], handle, { unsupportedOptions: carried.mode });
+      watchAccepts(this as Parameters<typeof watchAccepts>[0], handle, { unsupportedOptions: carried.mode }, carried.status);
     }
     return result;
   };
