@@ -12,7 +12,7 @@ const path = require('node:path');
 const { MessageChannel, Worker } = require('node:worker_threads');
 const sinon = require('sinon');
 const {
-  fastnet, net, testing, appliedBinding, simulateWindows, once, close, errorShape, pipePath, tcpHandles, onWindows,
+  fastnet, net, testing, appliedBinding, simulateWindows, once, close, errorShape, pipePath, tcpHandles, onWindows, uvErrno,
 } = require('./support/helpers');
 
 const root = path.join(__dirname, '..');
@@ -723,7 +723,7 @@ describe('BoundSocket: a failed construction counts what happened; fastnet valid
   it("EADDRINUSE that libuv defers past the bind (Windows: Node's getsockname surfaces it) is counted as failed, not applied", function () {
     // libuv on Windows returns 0 from the bind and reports EADDRINUSE on the next getsockname: simulated here.
     const { TCP } = process.binding('tcp_wrap');
-    sandbox.stub(TCP.prototype, 'getsockname').returns(-os.constants.errno.EADDRINUSE);
+    sandbox.stub(TCP.prototype, 'getsockname').returns(uvErrno('EADDRINUSE'));
     const before = fastnet.fastPathStats();
     let thrown;
     try {

@@ -9,7 +9,7 @@ const sinon = require('sinon');
 const {
   fastnet, net, testing, twin, onWindows, REAL_IOCTL, pipePath,
   appliedBinding, realBinding, refusingBinding, simulateWindows,
-  once, echoServer, roundTrip, close, tcpHandles, REFUSED,
+  once, echoServer, roundTrip, close, tcpHandles, REFUSED, uvErrno,
 } = require('./support/helpers');
 
 /** A port that was free a moment ago. */
@@ -539,7 +539,7 @@ describe('a listen() that fails leaves no success behind (issue 24)', () => {
       assert.equal(err.code, 'EADDRINUSE');
       assert.equal(err.syscall, 'listen');
       assert.deepEqual(fastnet.fastPathStatus(server),
-        { state: 'failed', code: 'EADDRINUSE', errno: -os.constants.errno.EADDRINUSE });
+        { state: 'failed', code: 'EADDRINUSE', errno: uvErrno('EADDRINUSE') });
       const after = fastnet.fastPathStats();
       assert.equal(after.applied - before.applied, 0);
       assert.equal(after.failed - before.failed, 1);

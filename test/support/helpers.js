@@ -69,6 +69,12 @@ function refusingBinding() {
   return { ...realBinding(), enableLoopbackFastPath: sinon.spy(() => REFUSED.errno) };
 }
 
+/** libuv's (negative) error code for a name, as Node's handles return it (on Windows not -errno: EADDRINUSE is -4091). */
+function uvErrno(name) {
+  for (const [code, [n]] of require('node:util').getSystemErrorMap()) if (n === name) return code;
+  throw new Error(`no libuv error named ${name}`);
+}
+
 /** A listen path for a pipe / Unix socket on this OS. */
 function pipePath(name) {
   return onWindows ? `\\\\?\\pipe\\${name}-${process.pid}` : path.join(os.tmpdir(), `${name}-${process.pid}.sock`);
@@ -196,6 +202,6 @@ function spawnNode(args, options) {
 
 module.exports = {
   spawnNode, fastnet, net, testing, twin, onWindows, REAL_IOCTL, REFUSED, pipePath,
-  appliedBinding, realBinding, refusingBinding, simulateWindows,
+  appliedBinding, realBinding, refusingBinding, simulateWindows, uvErrno,
   once, echoServer, roundTrip, close, errorShape, outcome, tcpHandles,
 };
