@@ -13,7 +13,7 @@ import * as optionsModule from './core/options.js';
 import { handleMethods, installGuards, readFastnetOptions, type FastnetOptions } from './core/options.js';
 import { invalidArgType } from './core/errors.js';
 import {
-  currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, refreshEnv, setPlatformForTesting,
+  currentPlatform, killSwitchOn, setKillSwitch as setKillSwitch_, refreshEnv, setLoopbackBindsOnlyForTesting, setPlatformForTesting,
 } from './core/policy.js';
 import { setWindowsReleaseForTesting } from './core/known-issues.js';
 import { bindGuardsReady, bindMethods, configureServer } from './core/server.js';
@@ -145,6 +145,8 @@ Object.defineProperty(exports, Symbol.for('fastnet.testing'), {
       bindGuardsReady();
       return bindMethods;
     },
+    /** FASTNET_LOOPBACK_BINDS_ONLY at run time; undefined re-reads the environment. */
+    setLoopbackBindsOnly: setLoopbackBindsOnlyForTesting,
     setWindowsRelease(release: string | undefined) {
       setWindowsReleaseForTesting(release);
       refreshEnv();

@@ -257,24 +257,43 @@ for (const mode of modes) {
       await close(server);
     });
 
-    it('0.0.0.0: skipped/wildcard unless the BoundSocket opts in; a server on it inherits either; :: is dual-stack', async function () {
+    it('0.0.0.0 and :: are attempted, a server on one inherits it; under FASTNET_LOOPBACK_BINDS_ONLY 0.0.0.0 only by opt-in, :: never', async function () {
       const plain = new impl.BoundSocket();
-      assert.deepEqual(fastnet.fastPathStatus(plain), { state: 'skipped', reason: 'wildcard' });
+      assert.deepEqual(fastnet.fastPathStatus(plain), { state: 'applied' });
       assert.equal(plain.address().address, '0.0.0.0');
-      const optedIn = new impl.BoundSocket({ port: 0, loopbackFastPath: true });
-      assert.deepEqual(fastnet.fastPathStatus(optedIn), { state: 'applied' });
-      const any6 = new impl.BoundSocket({ ipv6Only: true });
+      const any6 = new impl.BoundSocket({ host: '::' });
       assert.equal(any6.address().address, '::');
-      assert.deepEqual(fastnet.fastPathStatus(any6), { state: 'skipped', reason: 'dual-stack' });
-      any6.close();
-      assert.equal(this.binding.createSocket.callCount, 1);
-      for (const [bound, expected] of [[plain, 'skipped'], [optedIn, 'applied']]) {
+      assert.deepEqual(fastnet.fastPathStatus(any6), { state: 'applied' });
+      assert.equal(this.binding.createSocket.callCount, 2);
+      for (const bound of [plain, any6]) {
         const server = mode.server({}, greet('x'));
         server.listen(bound);
         await once(server, 'listening');
-        assert.equal(fastnet.fastPathStatus(server).state, expected);
+        assert.deepEqual(fastnet.fastPathStatus(server), { state: 'applied' });
         assert.equal(await fetchFrom(impl, { port: server.address().port, host: '127.0.0.1' }), 'x');
         await close(server);
+      }
+      testing.setLoopbackBindsOnly(true);
+      try {
+        const made = this.binding.createSocket.callCount;
+        const scoped = new impl.BoundSocket();
+        assert.deepEqual(fastnet.fastPathStatus(scoped), { state: 'skipped', reason: 'wildcard' });
+        const optedIn = new impl.BoundSocket({ port: 0, loopbackFastPath: true });
+        assert.deepEqual(fastnet.fastPathStatus(optedIn), { state: 'applied' });
+        const scoped6 = new impl.BoundSocket({ ipv6Only: true });
+        assert.deepEqual(fastnet.fastPathStatus(scoped6), { state: 'skipped', reason: 'dual-stack' });
+        scoped6.close();
+        assert.equal(this.binding.createSocket.callCount - made, 1);
+        for (const [bound, expected] of [[scoped, 'skipped'], [optedIn, 'applied']]) {
+          const server = mode.server({}, greet('x'));
+          server.listen(bound);
+          await once(server, 'listening');
+          assert.equal(fastnet.fastPathStatus(server).state, expected);
+          assert.equal(await fetchFrom(impl, { port: server.address().port, host: '127.0.0.1' }), 'x');
+          await close(server);
+        }
+      } finally {
+        testing.setLoopbackBindsOnly(undefined);
       }
     });
 
@@ -283,9 +302,10 @@ for (const mode of modes) {
       const server = mode.server({}, greet(''));
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
-      const socket = await connectOn(impl, new impl.BoundSocket(), { connect: { port: server.address().port, host: '127.0.0.1' } });
+      const socket = await connectOn(impl, new impl.BoundSocket({ loopbackFastPath: false }),
+        { connect: { port: server.address().port, host: '127.0.0.1' } });
       socket.setNoDelay(true);
-      assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'wildcard' });
+      assert.deepEqual(fastnet.fastPathStatus(socket), { state: 'skipped', reason: 'opted-out' });
       assert.equal(enablingCalls(spies.setNoDelay, socket._handle).length, 1);
       await finish(socket);
       await close(server);
@@ -347,13 +367,13 @@ for (const mode of modes) {
       assert.equal(optOut.listening, false);
       assert.deepEqual(fastnet.fastPathStatus(optOut), { state: 'skipped', reason: 'bound-socket' });
       assert.equal(await canListenOn(port, '127.0.0.1'), true);
-      // true where the BoundSocket was skipped for a reason true overrides (0.0.0.0 without its opt-in).
+      // true where the BoundSocket was skipped for a reason true overrides (its own opt-out).
       const optIn = mode.server({ loopbackFastPath: true });
-      optIn.listen(new impl.BoundSocket());
+      optIn.listen(new impl.BoundSocket({ loopbackFastPath: false }));
       assert.equal((await once(optIn, 'error'))[0].code, 'ERR_FASTNET_BOUND_OPTION');
       // false where nothing was applied agrees: opted-out, and it listens.
       const agreed = mode.server({ loopbackFastPath: false }, greet('ok'));
-      agreed.listen(new impl.BoundSocket());
+      agreed.listen(new impl.BoundSocket({ loopbackFastPath: false }));
       await once(agreed, 'listening');
       assert.deepEqual(fastnet.fastPathStatus(agreed), { state: 'skipped', reason: 'opted-out' });
       // true on an applied one agrees.

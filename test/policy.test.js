@@ -1,8 +1,10 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { decide, loopbackFamily } = require('../dist/core/policy.js');
+const { decide, loopbackFamily, loopbackPeer } = require('../dist/core/policy.js');
 
 const win = { platform: 'win32', disabled: false };
+// FASTNET_LOOPBACK_BINDS_ONLY: the scope before listeners on 0.0.0.0 and :: were attempted.
+const bindsOnly = { ...win, loopbackBindsOnly: true };
 
 describe('policy: decide()', () => {
   const cases = [
@@ -18,13 +20,24 @@ describe('policy: decide()', () => {
     ['server', '127.0.0.1', {}, { platform: 'win32', disabled: true }, { action: 'skip', reason: 'disabled' }],
     ['server', '127.0.0.1', { loopbackFastPath: false }, win, { action: 'skip', reason: 'opted-out' }],
     ['client', '127.0.0.1', { loopbackFastPath: false }, win, { action: 'skip', reason: 'opted-out' }],
-    ['server', '0.0.0.0', {}, win, { action: 'skip', reason: 'wildcard' }],
-    ['server', '0.0.0.0', { loopbackFastPath: true }, win, { action: 'attempt', family: 4 }],
-    ['server', '::', {}, win, { action: 'skip', reason: 'dual-stack' }],
+    // 0.0.0.0 and :: are attempted, their peers decided one by one as they are accepted.
+    ['server', '0.0.0.0', {}, win, { action: 'attempt', family: 4, unspecified: true }],
+    ['server', '0.0.0.0', { loopbackFastPath: true }, win, { action: 'attempt', family: 4, unspecified: true }],
+    ['server', '0.0.0.0', { loopbackFastPath: false }, win, { action: 'skip', reason: 'opted-out' }],
+    ['server', '::', {}, win, { action: 'attempt', family: 6, unspecified: true }],
+    ['server', '0:0::0', {}, win, { action: 'attempt', family: 6, unspecified: true }],
+    ['server', '::', { loopbackFastPath: false }, win, { action: 'skip', reason: 'opted-out' }],
+    ['server', '0.0.0.0', {}, bindsOnly, { action: 'skip', reason: 'wildcard' }],
+    ['server', '0.0.0.0', { loopbackFastPath: true }, bindsOnly, { action: 'attempt', family: 4, unspecified: true }],
+    ['server', '::', {}, bindsOnly, { action: 'skip', reason: 'dual-stack' }],
+    ['server', '::', { loopbackFastPath: true }, bindsOnly, { action: 'skip', reason: 'dual-stack' }],
+    ['server', '127.0.0.1', {}, bindsOnly, { action: 'attempt', family: 4 }],
+    ['client', '0.0.0.0', {}, win, { action: 'skip', reason: 'not-loopback' }],
+    ['client', '::', {}, win, { action: 'skip', reason: 'not-loopback' }],
     // Node 20 passes a non-string host (an array) on to the connection attempt.
     ['client', ['127.0.0.1'], {}, win, { action: 'skip', reason: 'not-loopback' }],
-    ['server', '::', { loopbackFastPath: true }, win, { action: 'skip', reason: 'dual-stack' }],
-    ['server', null, {}, win, { action: 'skip', reason: 'dual-stack' }],
+    ['server', null, {}, win, { action: 'skip', reason: 'wildcard' }],
+    ['server', '::ffff:127.0.0.1', {}, win, { action: 'skip', reason: 'ipv4-mapped' }],
     ['server', '10.0.0.1', {}, win, { action: 'skip', reason: 'not-loopback' }],
     ['client', '192.168.1.1', { loopbackFastPath: true }, win, { action: 'skip', reason: 'not-loopback' }],
     ['client', '::2', {}, win, { action: 'skip', reason: 'not-loopback' }],
@@ -33,7 +46,7 @@ describe('policy: decide()', () => {
     ['client', '0.0.0.0', { loopbackFastPath: true }, win, { action: 'skip', reason: 'not-loopback' }],
   ];
   for (const [role, address, options, env, expected] of cases) {
-    it(`${role} ${address} ${JSON.stringify(options)} on ${env.platform}${env.disabled ? ' (disabled)' : ''}`, () => {
+    it(`${role} ${address} ${JSON.stringify(options)} on ${env.platform}${env.disabled ? ' (disabled)' : ''}${env.loopbackBindsOnly ? ' (loopback binds only)' : ''}`, () => {
       assert.deepEqual(decide(role, address, options, env), expected);
     });
   }
@@ -46,6 +59,18 @@ describe('policy: decide()', () => {
     assert.equal(loopbackFamily('1::1'), 0);
     assert.equal(loopbackFamily('::ffff:127.0.0.1'), 0);
     assert.equal(loopbackFamily('localhost'), 0);
+  });
+
+  it('an accepted peer is on the loopback path from 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8 only', () => {
+    const table = {
+      '127.0.0.1': true, '127.255.0.9': true, '::1': true, '0:0:0:0:0:0:0:1': true, '::ffff:127.0.0.1': true,
+      '::FFFF:127.1.2.3': true, '::ffff:7f00:1': true,
+      '192.0.2.1': false, '::ffff:192.0.2.1': false, '10.0.0.1': false, '::2': false, 'fe80::1': false, '128.0.0.1': false,
+      '::ffff:128.0.0.1': false, '0.0.0.0': false, '::': false, '127.0.0.1.5': false, '': false, undefined: false,
+    };
+    for (const [address, expected] of Object.entries(table)) {
+      assert.equal(loopbackPeer(address === 'undefined' ? undefined : address), expected, address);
+    }
   });
 });
 
@@ -91,7 +116,8 @@ describe('policy: known issues by Windows build', () => {
           assert.deepEqual(decide('client', '::1', { loopbackFastPath: true }, at(build)),
             { action: 'attempt', family: 6, knownIssue: k.id });
           assert.deepEqual(decide('server', '0.0.0.0', { loopbackFastPath: true }, at(build)),
-            { action: 'attempt', family: 4, knownIssue: k.id });
+            { action: 'attempt', family: 4, unspecified: true, knownIssue: k.id });
+          assert.deepEqual(decide('server', '::', {}, at(build)), { action: 'skip', reason: 'known-issue' });
         });
         it(`${k.id}: build ${build}, FASTNET_ALLOW_KNOWN_ISSUES overrides`, () => {
           assert.deepEqual(decide('server', '127.0.0.1', {}, at(build, { allowKnownIssues: true })),
@@ -104,8 +130,8 @@ describe('policy: known issues by Windows build', () => {
           assert.deepEqual(decide('server', '127.0.0.1', { loopbackFastPath: false }, allow), { action: 'skip', reason: 'opted-out' });
           assert.deepEqual(decide('server', '127.0.0.1', {}, at(build, { disabled: true })), { action: 'skip', reason: 'disabled' });
           assert.deepEqual(decide('client', '10.0.0.1', {}, at(build)), { action: 'skip', reason: 'not-loopback' });
-          assert.deepEqual(decide('server', '::', { loopbackFastPath: true }, allow), { action: 'skip', reason: 'dual-stack' });
-          assert.deepEqual(decide('server', '0.0.0.0', {}, at(build)), { action: 'skip', reason: 'wildcard' });
+          assert.deepEqual(decide('server', '::', {}, { ...allow, loopbackBindsOnly: true }), { action: 'skip', reason: 'dual-stack' });
+          assert.deepEqual(decide('server', '0.0.0.0', {}, { ...at(build), loopbackBindsOnly: true }), { action: 'skip', reason: 'wildcard' });
           assert.deepEqual(decide('client', '::ffff:127.0.0.1', {}, at(build)), { action: 'skip', reason: 'ipv4-mapped' });
           assert.deepEqual(decide('server', '127.0.0.1', {}, { ...at(build), platform: 'linux' }), { action: 'skip', reason: 'platform' });
         });

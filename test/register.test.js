@@ -295,10 +295,10 @@ for (const { name, env, expected } of childEnvs) {
 
     // Also with Node main's DEP0208 emulated (workers inherit the preloads), where any use of _listen2 throws.
     const dep0208 = ['--throw-deprecation', '-r', path.join(root, 'test', 'support', 'dep0208.js')];
-    for (const [sched, emulated] of [['none', false], ['rr', false], ['none', true], ['rr', true]]) {
-      it(`a 2-worker cluster (${sched === 'none' ? 'shared handles, as on Windows' : 'round-robin'}${emulated ? ", DEP0208 emulated" : ''}): worker sockets guarded as the primary's listener is, a worker's opt-out honoured or refused`, () => {
+    for (const [sched, emulated, host] of [['none', false], ['rr', false], ['none', true], ['rr', true], ['none', false, 'none']]) {
+      it(`a 2-worker cluster (${sched === 'none' ? 'shared handles, as on Windows' : 'round-robin'}${emulated ? ", DEP0208 emulated" : ''}${host ? ', listen(port) with no host: a :: handle, loopback peers' : ''}): worker sockets guarded as the primary's listener is, a worker's opt-out honoured or refused`, () => {
         const r = runFixture([...(emulated ? dep0208 : []), '-r', simulate, '-r', preload,
-          path.join(root, 'test', 'fixtures', 'cluster-app.js')], { ...env, SCHED: sched });
+          path.join(root, 'test', 'fixtures', 'cluster-app.js')], { ...env, SCHED: sched, HOST: host || '' });
         assert.equal(r.patched, true);
         assert.equal(r.results.length, 2);
         const skipped = expected.state === 'skipped';

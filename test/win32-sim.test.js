@@ -183,18 +183,29 @@ describe('simulated Windows: decisions and fallbacks', () => {
     await close(server);
   });
 
-  it('0.0.0.0 only with opt-in; unspecified and :: are never attempted', async function () {
-    const plain = await echoServer(fastnet, '0.0.0.0');
-    assert.deepEqual(fastnet.fastPathStatus(plain), { state: 'skipped', reason: 'wildcard' });
-    const optedIn = await echoServer(fastnet, '0.0.0.0', { loopbackFastPath: true });
-    assert.equal(fastnet.fastPathStatus(optedIn).state, 'unsupported'); // refusingBinding
-    assert.equal(optedIn.address().address, '0.0.0.0');
-    const { data } = await roundTrip(fastnet, { port: optedIn.address().port, host: '127.0.0.1' });
-    assert.equal(data.toString(), 'ping');
-    const any = fastnet.createServer().listen(0);
-    await once(any, 'listening');
-    assert.deepEqual(fastnet.fastPathStatus(any), { state: 'skipped', reason: 'dual-stack' });
-    await Promise.all([close(plain), close(optedIn), close(any)]);
+  it('0.0.0.0, :: and no host are attempted; under FASTNET_LOOPBACK_BINDS_ONLY, 0.0.0.0 only with opt-in', async function () {
+    for (const host of ['0.0.0.0', '::', undefined]) {
+      const server = await echoServer(fastnet, host);
+      assert.equal(fastnet.fastPathStatus(server).state, 'unsupported', String(host)); // refusingBinding
+      const { data } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+      assert.equal(data.toString(), 'ping');
+      await close(server);
+    }
+    assert.equal(this.binding.createSocket.callCount, 3 + 3); // the servers', and the clients'
+    testing.setLoopbackBindsOnly(true);
+    try {
+      const plain = await echoServer(fastnet, '0.0.0.0');
+      assert.deepEqual(fastnet.fastPathStatus(plain), { state: 'skipped', reason: 'wildcard' });
+      const optedIn = await echoServer(fastnet, '0.0.0.0', { loopbackFastPath: true });
+      assert.equal(fastnet.fastPathStatus(optedIn).state, 'unsupported');
+      assert.equal(optedIn.address().address, '0.0.0.0');
+      const any = fastnet.createServer().listen(0);
+      await once(any, 'listening');
+      assert.deepEqual(fastnet.fastPathStatus(any), { state: 'skipped', reason: 'dual-stack' });
+      await Promise.all([close(plain), close(optedIn), close(any)]);
+    } finally {
+      testing.setLoopbackBindsOnly(undefined);
+    }
   });
 
   it('pipes are left to net', async function () {

@@ -1,6 +1,7 @@
 /**
  * The one reading of fastnet's environment flags (FASTNET_DISABLE,
- * FASTNET_ALLOW_KNOWN_ISSUES, FASTNET_REMEMBER_REFUSAL, PREBUILDS_ONLY).
+ * FASTNET_ALLOW_KNOWN_ISSUES, FASTNET_REMEMBER_REFUSAL, FASTNET_LOOPBACK_BINDS_ONLY,
+ * FASTNET_SUMMARY, PREBUILDS_ONLY).
  * A flag is off when it is empty, `0` or `false` (any case), on for any
  * other value, and takes its default when unset.
  */

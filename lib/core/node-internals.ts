@@ -22,6 +22,7 @@ export interface TcpHandle {
   bind(address: string, port: number, flags?: number): number;
   bind6(address: string, port: number, flags: number): number;
   getsockname(out: Record<string, unknown>): number;
+  getpeername(out: Record<string, unknown>): number;
   close(cb?: () => void): void;
   setNoDelay(enable: boolean): number;
   setKeepAlive(enable: boolean, delay: number): number;

@@ -14,10 +14,10 @@ export type SkipReason =
   | 'disabled'        // FASTNET_DISABLE is set
   | 'opted-out'       // loopbackFastPath: false
   | 'pipe'            // a named pipe / Unix socket, not TCP
-  | 'not-loopback'    // a specific address outside 127.0.0.0/8 and ::1
-  | 'wildcard'        // 0.0.0.0 without opt-in, or an unspecified address
-  | 'dual-stack'      // '::' would be a dual-stack socket, where the fast path has crashed Windows
-  | 'ipv4-mapped'     // ::ffff:127.x needs a dual-stack socket, see above
+  | 'not-loopback'    // a specific address outside 127.0.0.0/8 and ::1; for an accepted socket, its peer
+  | 'wildcard'        // 0.0.0.0 under FASTNET_LOOPBACK_BINDS_ONLY without opt-in, or no address at all
+  | 'dual-stack'      // '::' under FASTNET_LOOPBACK_BINDS_ONLY
+  | 'ipv4-mapped'     // a client towards ::ffff:127.x (a dual-stack socket), or a listener bound to one
   | 'fd'              // listen({ fd }): the socket is not ours
   | 'external-handle' // listen(handle) or a handle from elsewhere
   | 'cluster'         // a cluster worker listens on its primary's handle
@@ -31,7 +31,9 @@ export type SkipReason =
   | 'untracked';      // fastnet never saw this object (not made or connected through fastnet)
 
 export type Decision =
-  | { action: 'attempt'; family: 4 | 6; knownIssue?: string } // knownIssue: attempted only by explicit opt-in
+  // knownIssue: attempted only by explicit opt-in. unspecified: a listener on 0.0.0.0 or ::, whose
+  // peers are decided one by one as they are accepted (loopbackPeer), and whose IPv6 socket is bound as Node binds it.
+  | { action: 'attempt'; family: 4 | 6; knownIssue?: string; unspecified?: true }
   | { action: 'skip'; reason: SkipReason };
 
 /** What the process looks like to the policy. */
@@ -42,13 +44,15 @@ export interface PolicyEnv {
   windowsBuild?: number;
   /** FASTNET_ALLOW_KNOWN_ISSUES: attempt even on a build with a known crash. */
   allowKnownIssues?: boolean;
+  /** FASTNET_LOOPBACK_BINDS_ONLY: listeners on 0.0.0.0 / :: are left alone (0.0.0.0 still by opt-in). */
+  loopbackBindsOnly?: boolean;
   /** A seam of Node's stopped behaving as fastnet assumes (failClosed()): nothing is attempted any more. */
   nodeChanged?: boolean;
 }
 
 /** Per-server or per-connection policy flags. */
 export interface PolicyOptions {
-  /** `true` also opts an IPv4 wildcard (0.0.0.0) listener in; `false` opts out. */
+  /** `false` opts out; `true` also opts a 0.0.0.0 listener in under FASTNET_LOOPBACK_BINDS_ONLY, and a known-issue build. */
   loopbackFastPath?: boolean;
 }
 
@@ -79,6 +83,27 @@ function isIPv4Mapped(address: string): boolean {
 }
 
 /**
+ * Whether an accepted connection's peer is on the loopback path: 127.0.0.0/8,
+ * ::1, or on a dual-stack listener an IPv4 loopback peer as Node reports it
+ * (::ffff:127.x.x.x). Only these are fast-path connections; any other peer
+ * is left exactly as net leaves it.
+ */
+export function loopbackPeer(address: string | undefined): boolean {
+  if (typeof address !== 'string') return false;
+  if (isIPv4(address)) return address.startsWith('127.');
+  if (!isIPv6(address)) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped !== null) return mapped[1].startsWith('127.');
+  const g = expandIPv6(address);
+  if (g === null || !g.slice(0, 5).every((x) => x === 0)) return false;
+  return (g[5] === 0 && g[6] === 0 && g[7] === 1) || (g[5] === 0xffff && g[6] >> 8 === 127);
+}
+
+function unspecified(address: string): boolean {
+  return address === '0.0.0.0' || (isIPv6(address) && expandIPv6(address)?.every((g) => g === 0) === true);
+}
+
+/**
  * Decide for one socket. `address` is the resolved IP the socket binds to
  * (server) or connects to (client); null/undefined/'' means unspecified.
  */
@@ -100,16 +125,15 @@ function decideByAddress(role: Role, address: string | null | undefined,
   if (env.nodeChanged) return { action: 'skip', reason: 'node-changed' };
   if (options.loopbackFastPath === false) return { action: 'skip', reason: 'opted-out' };
   // Node 20 lets a non-string host (an array) through to the connection attempt.
-  if (!address || typeof address !== 'string') return { action: 'skip', reason: role === 'server' ? 'dual-stack' : 'not-loopback' };
+  if (!address || typeof address !== 'string') return { action: 'skip', reason: role === 'server' ? 'wildcard' : 'not-loopback' };
   const family = loopbackFamily(address);
   if (family !== 0) return { action: 'attempt', family };
-  if (role === 'server' && address === '0.0.0.0') {
-    return options.loopbackFastPath === true
-      ? { action: 'attempt', family: 4 }
-      : { action: 'skip', reason: 'wildcard' };
-  }
-  if (role === 'server' && isIPv6(address) && expandIPv6(address)?.every((g) => g === 0)) {
-    return { action: 'skip', reason: 'dual-stack' };
+  if (role === 'server' && unspecified(address)) {
+    const v4 = address === '0.0.0.0';
+    // Each accepted peer is decided as it comes: the ioctl has no effect on a non-loopback path (Microsoft's page).
+    if (!env.loopbackBindsOnly) return { action: 'attempt', family: v4 ? 4 : 6, unspecified: true };
+    if (v4 && options.loopbackFastPath === true) return { action: 'attempt', family: 4, unspecified: true };
+    return { action: 'skip', reason: v4 ? 'wildcard' : 'dual-stack' };
   }
   if (isIPv4Mapped(address)) return { action: 'skip', reason: 'ipv4-mapped' };
   return { action: 'skip', reason: 'not-loopback' };
@@ -132,6 +156,13 @@ export function currentPlatform(): string {
 // Read once: process.env is slow to read (on Windows especially), and the
 // decision runs for every connection.
 let disabled = envDisabled();
+let loopbackBindsOnly = envFlag('FASTNET_LOOPBACK_BINDS_ONLY');
+
+/** Tests set FASTNET_LOOPBACK_BINDS_ONLY at run time (`undefined` re-reads the environment). */
+export function setLoopbackBindsOnlyForTesting(on: boolean | undefined): void {
+  loopbackBindsOnly = on ?? envFlag('FASTNET_LOOPBACK_BINDS_ONLY');
+  env = undefined;
+}
 
 function envDisabled(): boolean {
   return envFlag('FASTNET_DISABLE');
@@ -157,7 +188,9 @@ export function refreshEnv(): void {
 }
 
 export function currentEnv(): PolicyEnv {
-  return env ??= { platform: currentPlatform(), disabled, ...(nodeChanged ? { nodeChanged } : {}), ...knownIssueEnv() };
+  return env ??= {
+    platform: currentPlatform(), disabled, loopbackBindsOnly, ...(nodeChanged ? { nodeChanged } : {}), ...knownIssueEnv(),
+  };
 }
 
 let nodeChanged = false;

@@ -31,9 +31,9 @@ import {
   beginAccept, endAccept, guardBoundHandle, installGuards, markThrowMode, ownerOf, readFastnetOptions,
   unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';
-import { currentEnv, currentPlatform, decide, failClosed, type SkipReason } from './policy.js';
+import { currentEnv, currentPlatform, decide, failClosed, loopbackPeer, type SkipReason } from './policy.js';
 import {
-  clearServerStatus, countAccepted, countSkip, countStatus, INHERITED, placeStatus, recount, setStatus, skipped,
+  clearServerStatus, countAccepted, countSkip, countStatus, debug, INHERITED, placeStatus, recount, setStatus, skipped,
   stampAccepted, uvFailed, type FastPathStatus,
 } from './status.js';
 
@@ -186,8 +186,10 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
   if (a.server && refuseOptions(a, a.server)) return nodeBind.call(handle, address, port, flags);
   const made = makeSocket(decision, false);
   if (made.sock < 0) {
-    decided(a, made.status, true);
-    return nodeBind.call(handle, address, port, flags);
+    const err = nodeBind.call(handle, address, port, flags);
+    // No IPv6 socket for a listen() with no host: Node's bind6 most likely fails too, and it retries on 0.0.0.0.
+    if (err === 0 || !retriedOnIPv4(a, address)) decided(a, made.status, true);
+    return err;
   }
   const opened = handle.open(made.sock);
   if (opened !== 0) {
@@ -196,10 +198,24 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
     return nodeBind.call(handle, address, port, flags);
   }
   // From here on Node's handle owns the socket; Node closes it on any error.
-  // IPv6: our socket is V6ONLY, and libuv would clear that without the flag.
-  const err = nodeBind.call(handle, address, port, family === 6 ? (flags ?? 0) | UV_TCP_IPV6ONLY : flags);
+  // Our IPv6 socket is V6ONLY, and libuv sets V6ONLY from the flags at bind:
+  // a loopback bind keeps it; :: is bound as Node binds it (dual-stack unless ipv6Only).
+  const bindFlags = family === 6 && !decision.unspecified ? (flags ?? 0) | UV_TCP_IPV6ONLY : flags;
+  const err = nodeBind.call(handle, address, port, bindFlags);
+  if (err !== 0 && retriedOnIPv4(a, address)) return err;
   decided(a, err === 0 ? made.status : uvFailed(err), true);
   return err;
+}
+
+/**
+ * A listen() with no host (or the cluster primary's handle for one) binds ::
+ * first and, if that fails (no IPv6 on the host, or the port taken there),
+ * Node closes that handle and binds 0.0.0.0: that second bind is decided
+ * afresh, as the one Node keeps.
+ */
+function retriedOnIPv4(a: Arming, address: string): boolean {
+  // The cluster primary's createServerHandle(null, ...) does the same inside Node's createServerHandle.
+  return address === '::' && (a.kind === 'listen' ? !a.lookedUp : a.kind === 'primary' && a.key?.[0] == null);
 }
 
 /** Record the decision: on the server (counted once), and for the cluster's workers. */
@@ -558,9 +574,19 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
   // One guard and one stamp for all of this listener's connections; withheld options are recorded per socket.
   const guard = { mode } as const;
   const inherited: FastPathStatus = Object.freeze({ ...status, ...INHERITED });
+  // A listener on 0.0.0.0 or :: also accepts peers that are not on the loopback path: each is decided by its address,
+  // and any other peer is left as net leaves it (the ioctl has no effect there; its options must reach the OS).
+  const perPeer = !loopbackPeer(localAddressOf(handle));
   handle.onconnection = function (this: TcpHandle, err: number, clientHandle?: TcpHandle) {
     if (!clientHandle) return onconnection.call(this, err, clientHandle);
+    if (perPeer) {
+      const peer = peerAddressOf(clientHandle);
+      if (!loopbackPeer(peer)) return acceptElsewhere(this, onconnection, err, clientHandle, peer);
+      if (debug.enabled) debug('accepted a connection from %s: on the fast path', peer);
+    }
     countAccepted();
+    // Stamped before Node makes the socket, so that its 'connection' listeners see it; the socket itself after.
+    stampAccepted(clientHandle, inherited);
     const previous = beginAccept(clientHandle, guard);
     try {
       return onconnection.call(this, err, clientHandle);
@@ -578,4 +604,30 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
       }
     }
   };
+}
+
+const NOT_LOOPBACK: FastPathStatus = Object.freeze({ ...skipped('not-loopback'), ...INHERITED });
+
+/** A connection from a peer that is not on the loopback path: Node's, untouched, its status saying so. */
+function acceptElsewhere(listening: TcpHandle, onconnection: NonNullable<TcpHandle['onconnection']>, err: number,
+  clientHandle: TcpHandle, peer: string | undefined): unknown {
+  countAccepted(false);
+  if (debug.enabled) debug('accepted a connection from %s: not loopback, left as net leaves it', peer);
+  stampAccepted(clientHandle, NOT_LOOPBACK);
+  const result = onconnection.call(listening, err, clientHandle);
+  const socket = ownerOf(clientHandle);
+  if (socket !== undefined) stampAccepted(socket, NOT_LOOPBACK);
+  return result;
+}
+
+/** The address a listening handle is bound to. */
+function localAddressOf(handle: TcpHandle): string | undefined {
+  const out: { address?: string } = {};
+  return handle.getsockname(out) === 0 ? out.address : undefined;
+}
+
+/** An accepted connection's peer, as Node reports it (an IPv4 peer of a dual-stack listener is ::ffff:a.b.c.d). */
+function peerAddressOf(clientHandle: TcpHandle): string | undefined {
+  const out: { address?: string } = {};
+  return clientHandle.getpeername(out) === 0 ? out.address : undefined;
 }

@@ -4,6 +4,9 @@
  * may never import fastnet itself. One list, so the two cannot drift apart.
  */
 import { listenToPrimary } from './cluster.js';
+import { currentPlatform } from './policy.js';
+import { stats } from './status.js';
+import { summaryAtExit } from './summary.js';
 import { installTransfer } from './transfer.js';
 
 let done = false;
@@ -17,4 +20,6 @@ export function setUp(): void {
   listenToPrimary();
   // A server or socket moved to a worker thread keeps its record there (lib/core/transfer.ts).
   installTransfer();
+  // FASTNET_SUMMARY: what fastnet did in this process, printed at exit.
+  summaryAtExit(stats, currentPlatform);
 }

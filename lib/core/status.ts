@@ -31,8 +31,12 @@ export interface FastPathStats {
   unsupported: number;
   failed: number;
   skipped: number;
-  /** Connections accepted by listeners whose state was 'applied'. */
+  /** The skips by reason (each also counted in `skipped`). */
+  skippedBy: Partial<Record<SkipReason, number>>;
+  /** Connections from loopback peers accepted by listeners whose state was 'applied': on the fast path. */
   acceptedOnFastPath: number;
+  /** Connections from other peers accepted by such listeners (on 0.0.0.0 or ::): left as net leaves them. */
+  acceptedNotLoopback: number;
   /** Socket options withheld from fast-path sockets. */
   ignoredOptions: number;
 }
@@ -64,8 +68,16 @@ function holderOf(target: object): Recorded {
   return ((target as { _handle?: object | null })._handle ?? target) as Recorded;
 }
 const counters: FastPathStats = {
-  applied: 0, unsupported: 0, failed: 0, skipped: 0, acceptedOnFastPath: 0, ignoredOptions: 0,
+  applied: 0, unsupported: 0, failed: 0, skipped: 0, skippedBy: {}, acceptedOnFastPath: 0, acceptedNotLoopback: 0,
+  ignoredOptions: 0,
 };
+
+/** Count (or, with -1, uncount) one outcome. */
+function count(status: FastPathStatus, delta: 1 | -1 = 1): void {
+  if (status.state === 'pending') return;
+  counters[status.state] += delta;
+  if (status.state === 'skipped') counters.skippedBy[status.reason] = (counters.skippedBy[status.reason] ?? 0) + delta;
+}
 
 /** NODE_DEBUG=fastnet */
 export const debug = debuglog('fastnet');
@@ -128,10 +140,10 @@ let carrying: object | undefined;
  * `count: false` for an outcome already counted where it was decided (what
  * the adopter of a BoundSocket takes over from it).
  */
-export function setStatus(target: object, status: FastPathStatus, count = true, holder?: object): void {
+export function setStatus(target: object, status: FastPathStatus, counted = true, holder?: object): void {
   if (target === carrying) return;
   (holder as Recorded ?? holderOf(target))[STATUS_KEY] = status;
-  if (count && status.state !== 'pending') counters[status.state]++;
+  if (counted) count(status);
   if (debug.enabled) {
     debug('%s: %s%s', target.constructor?.name ?? 'object', status.state,
       'reason' in status ? ` (${status.reason})` : 'code' in status ? ` (${status.code})` : '');
@@ -165,16 +177,18 @@ export function restoreStatus(target: object, status: FastPathStatus, ignoredOpt
 /** Count an outcome that has no object to hang on (pass-through on other platforms). */
 export function countSkip(): void {
   counters.skipped++;
+  counters.skippedBy.platform = (counters.skippedBy.platform ?? 0) + 1;
 }
 
 /** Count an outcome that has no object to hang on. */
 export function countStatus(status: FastPathStatus): void {
-  if (status.state !== 'pending') counters[status.state]++;
+  count(status);
 }
 
-/** A connection accepted on a fast-path listener. */
-export function countAccepted(): void {
-  counters.acceptedOnFastPath++;
+/** A connection accepted on a fast-path listener: from a loopback peer (on the fast path), or not. */
+export function countAccepted(loopback = true): void {
+  if (loopback) counters.acceptedOnFastPath++;
+  else counters.acceptedNotLoopback++;
 }
 
 /** Note an option that was kept away from a fast-path socket (recorded on `target`). */
@@ -194,7 +208,12 @@ export function forgetIgnoredOptions(target: object): void {
 }
 
 export function getStatus(target: object): FastPathStatus | undefined {
-  if (!(target instanceof NetServer)) return (target as Recorded)[STATUS_KEY];
+  if (!(target instanceof NetServer)) {
+    const own = (target as Recorded)[STATUS_KEY];
+    if (own !== undefined) return own;
+    // An accepted socket while Node sets it up ('connection' listeners): its handle is stamped already.
+    return ((target as { _handle?: Recorded | null })._handle ?? undefined)?.[STATUS_KEY];
+  }
   // A listener's handle has a record when fastnet decided this listen; the
   // server's own is there only after a listen() that failed or that Node set
   // up past fastnet (node-changed), until the next listen() of fastnet's.
@@ -215,8 +234,8 @@ export function clearServerStatus(server: object): void {
  * Node's listen() failed after it. Count the final one instead.
  */
 export function recount(from: FastPathStatus, to: FastPathStatus): void {
-  if (from.state !== 'pending') counters[from.state]--;
-  if (to.state !== 'pending') counters[to.state]++;
+  count(from, -1);
+  count(to);
 }
 
 /**
@@ -227,9 +246,13 @@ export function placeStatus(holder: object, status: FastPathStatus): void {
   (holder as Recorded)[STATUS_KEY] = status;
 }
 
-/** Stamp an accepted socket with what it inherits from its listener (`status` has `inherited`). */
-export function stampAccepted(socket: object, status: FastPathStatus): void {
-  (socket as Recorded)[STATUS_KEY] = status;
+/**
+ * Stamp an accepted socket, or before Node makes it its handle, with what it
+ * inherits from its listener (`status` has `inherited`; for a non-loopback
+ * peer, `not-loopback`).
+ */
+export function stampAccepted(socketOrHandle: object, status: FastPathStatus): void {
+  (socketOrHandle as Recorded)[STATUS_KEY] = status;
 }
 
 /** A copy of `status` for callers, with `extra` fields and the options withheld from `ignoredFrom`. */
@@ -241,5 +264,5 @@ export function snapshot(ignoredFrom: object | undefined, status: FastPathStatus
 }
 
 export function stats(): FastPathStats {
-  return { ...counters };
+  return { ...counters, skippedBy: { ...counters.skippedBy } };
 }

@@ -54,17 +54,18 @@ type Moved = { _handle?: TcpHandle | null };
  */
 function recordOf(target: object): Carried | undefined {
   let status = getStatus(target);
-  let holder = target;
   let extra: object | undefined;
-  if (status === undefined && target instanceof net.Socket) {
-    const listener = listenerOf(target);
-    status = listener ? getStatus(listener) : undefined;
-    holder = listener!;
+  const listener = target instanceof net.Socket ? listenerOf(target) : undefined;
+  if (status === undefined && listener) {
+    status = getStatus(listener);
     extra = INHERITED;
   }
   if (status === undefined) return undefined;
   const { ignoredOptions = [], ...rest } = snapshot(target, status, extra);
-  return { v: 1, status: rest as FastPathStatus, ignoredOptions, mode: modeOf(holder) };
+  // An accepted socket's mode is its listener's: one moved from a 'connection' listener is not marked itself yet.
+  const inherits = listener !== undefined && (extra !== undefined || rest.state !== 'pending' && 'inherited' in rest);
+  const mode = modeOf(target) === 'throw' || (inherits && modeOf(listener!) === 'throw') ? 'throw' : 'ignore';
+  return { v: 1, status: rest as FastPathStatus, ignoredOptions, mode };
 }
 
 /** The record in transfer data, checked; undefined when there is none (a thread without fastnet sent it). */

@@ -1,0 +1,118 @@
+'use strict';
+// Reach: listeners on the unspecified address (listen(port), '::', '0.0.0.0',
+// a BoundSocket on either) get the fast path, and each accepted connection is
+// decided by its peer: a loopback peer (127.0.0.1, ::1, ::ffff:127.0.0.1) is
+// a fast-path socket; any other peer is left exactly as net leaves it. The
+// non-loopback peer is real: 192.0.2.1 on lo in a private network namespace
+// (unshare -n, as root), whose traffic never leaves it.
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+const {
+  onWindows, REAL_IOCTL, appliedBinding, realBinding, simulateWindows,
+} = require('./support/helpers');
+const { run } = require('./fixtures/reach-peers');
+const { check } = require('./support/reach-check');
+
+const root = path.join(__dirname, '..');
+const REMOTE = '192.0.2.1';
+
+const branches = onWindows
+  ? [{ name: "this host's real binding", binding: realBinding, ioctl: REAL_IOCTL },
+    { name: 'the real binding, ioctl stubbed to succeed', binding: appliedBinding, ioctl: { state: 'applied' } }]
+  : [{ name: 'simulated Windows, ioctl applied', binding: appliedBinding, ioctl: { state: 'applied' } },
+    { name: "simulated Windows, this host's real binding", binding: realBinding, ioctl: REAL_IOCTL }];
+
+for (const branch of branches) {
+  describe(`reach: unspecified-address listeners and loopback peers, ${branch.name}`, () => {
+    simulateWindows(branch.binding);
+
+    it('every listener form, IPv4, IPv6 and IPv4-mapped loopback peers, explicit and transparent mode, against net', async () => {
+      const result = await run();
+      const counted = check(result, branch.ioctl);
+      if (branch.ioctl.state === 'applied') assert.ok(counted.acceptedOnFastPath >= 20, JSON.stringify(counted));
+    });
+  });
+}
+
+describe('reach: a non-loopback peer in a private network namespace (192.0.2.1 on lo)', function () {
+  this.timeout(60000);
+  before(function () {
+    // unshare -n needs root; node.exe under Wine runs this in the Windows tier's own stage instead.
+    if (onWindows || process.getuid?.() !== 0) this.skip();
+    const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { encoding: 'utf8' });
+    if (probe.status !== 0) this.skip();
+  });
+
+  for (const [name, binding, ioctl] of [
+    ['ioctl applied', 'applied', { state: 'applied' }],
+    ["this host's real binding (refused)", '', REAL_IOCTL],
+  ]) {
+    it(`loopback and 192.0.2.1 peers on every listener form, ${name}, against net`, () => {
+      const script = `ip link set lo up && ip addr add ${REMOTE}/32 dev lo && exec "$0" -r ./test/support/simulate.js ./test/fixtures/reach-peers.js`;
+      const r = spawnSync('unshare', ['-n', 'sh', '-c', script, process.execPath], {
+        cwd: root,
+        encoding: 'utf8',
+        env: {
+          ...process.env, FASTNET_TEST_SIMULATE: 'win32', FASTNET_TEST_BINDING: binding, REACH_REMOTE: REMOTE,
+          FASTNET_REMEMBER_REFUSAL: '0',
+        },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const result = JSON.parse(r.stdout);
+      assert.ok(result.rows.some((row) => row.peer === REMOTE && row.accepted), 'the non-loopback peer connected');
+      const counted = check(result, ioctl);
+      if (ioctl.state === 'applied') assert.ok(counted.acceptedNotLoopback >= 10, JSON.stringify(counted));
+    });
+  }
+});
+
+describe('reach: what a user can see (FASTNET_SUMMARY, NODE_DEBUG=fastnet, fastPathStats)', () => {
+  const program = `
+    const net = require('node:net');
+    const fastnet = require('./dist/index.js');
+    const server = fastnet.createServer((s) => s.end('x')).listen(0, async () => {
+      const port = server.address().port;
+      for (const host of ['127.0.0.1', '::1']) {
+        await new Promise((resolve) => net.connect(port, host).resume().on('close', resolve));
+      }
+      const opted = fastnet.createServer({ loopbackFastPath: false }).listen(0, '127.0.0.1', () => opted.close());
+      await new Promise((resolve) => fastnet.connect(port, '127.0.0.1').resume().on('close', resolve));
+      server.close(() => console.log(JSON.stringify({ exitListeners: process.listenerCount('exit'), stats: fastnet.fastPathStats() })));
+    });`;
+  const run = (env) => spawnSync(process.execPath, ['-r', './test/support/simulate.js', '-e', program], {
+    cwd: root, encoding: 'utf8',
+    env: { ...process.env, FASTNET_TEST_SIMULATE: 'win32', FASTNET_TEST_BINDING: 'applied', FASTNET_SUMMARY: '', NODE_DEBUG: '', ...env },
+  });
+
+  it('FASTNET_SUMMARY=1 prints one summary at exit: what took the fast path, what did not and why, what to change', function () {
+    if (onWindows) this.skip(); // simulated here; under Wine the tier's own stages cover the real binding
+    const r = run({ FASTNET_SUMMARY: '1' });
+    assert.equal(r.status, 0, r.stderr);
+    const { stats } = JSON.parse(r.stdout);
+    assert.equal(stats.acceptedOnFastPath, 3);
+    assert.equal(stats.skippedBy['opted-out'], 1);
+    const summary = r.stderr.slice(r.stderr.indexOf('fastnet summary'));
+    assert.match(summary, /^fastnet summary \(pid \d+, win32\):$/m);
+    assert.match(summary, /on the fast path: \d+ listener\(s\) and client connection\(s\); 3 accepted connection\(s\) from loopback peers/);
+    assert.match(summary, /^    opted-out 1: loopbackFastPath: false was set on these$/m);
+    assert.equal(r.stderr.match(/fastnet summary/g).length, 1);
+  });
+
+  it('without FASTNET_SUMMARY: no summary and no exit listener of fastnet\'s', function () {
+    if (onWindows) this.skip();
+    const r = run({});
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /fastnet summary/);
+    assert.equal(JSON.parse(r.stdout).exitListeners, 0);
+  });
+
+  it('NODE_DEBUG=fastnet says each decision, and each accepted peer of a listener on the unspecified address', function () {
+    if (onWindows) this.skip();
+    const r = run({ NODE_DEBUG: 'fastnet' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /FASTNET \d+: Server: applied/);
+    assert.match(r.stderr, /FASTNET \d+: accepted a connection from ::ffff:127\.0\.0\.1: on the fast path/);
+    assert.match(r.stderr, /FASTNET \d+: accepted a connection from ::1: on the fast path/);
+  });
+});
