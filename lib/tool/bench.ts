@@ -17,13 +17,20 @@ import { createServer as fastCreateServer, connect as fastConnect } from '../ind
 
 interface Impl {
   createServer(listener: (s: net.Socket) => void): net.Server;
-  connect(port: number, host: string): net.Socket;
+  connect(options: net.TcpNetConnectOpts): net.Socket;
 }
 
 const IMPLS: Record<'net' | 'fastnet', Impl> = {
-  net: { createServer: (l) => net.createServer(l), connect: (p, h) => net.connect(p, h) },
-  fastnet: { createServer: (l) => fastCreateServer(l), connect: (p, h) => fastConnect(p, h) },
+  net: { createServer: (l) => net.createServer(l), connect: (o) => net.connect(o) },
+  fastnet: { createServer: (l) => fastCreateServer(l), connect: (o) => fastConnect(o) },
 };
+
+/**
+ * Where the connecting side comes from. `peer`: an address of this machine
+ * that is not loopback (192.0.2.1 on lo in a private network namespace), so
+ * that a listener on the unspecified address sees a non-loopback peer.
+ */
+export interface Where { peer?: string }
 
 /** One measured quantity of a scenario. */
 interface Metric { name: string; unit: string; higherIsBetter: boolean }
@@ -38,7 +45,7 @@ interface ScenarioInfo {
 type Scenario = ScenarioInfo & (
   | {
     /** Measure for about `ms` milliseconds; one value per metric. */
-    run(impl: Impl, ms: number): Promise<number[]>;
+    run(impl: Impl, ms: number, where: Where): Promise<number[]>;
     paired?: never;
   }
   | {
@@ -46,17 +53,19 @@ type Scenario = ScenarioInfo & (
      * Measure both, interleaved, for about `2 * ms` milliseconds in all: one
      * value per metric for `a`, then for `b`.
      */
-    paired(a: Impl, b: Impl, ms: number): Promise<[number[], number[]]>;
+    paired(a: Impl, b: Impl, ms: number, where: Where): Promise<[number[], number[]]>;
     run?: never;
   });
 
 const HOST = '127.0.0.1';
 
-function listen(impl: Impl, onSocket: (s: net.Socket) => void): Promise<net.Server> {
+/** A listener on HOST, or with `host: null` on the unspecified address as `listen(port)` binds it (dual-stack). */
+function listen(impl: Impl, onSocket: (s: net.Socket) => void, host: string | null = HOST): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = impl.createServer((s) => { s.on('error', () => {}); onSocket(s); });
     server.once('error', reject);
-    server.listen(0, HOST, () => resolve(server));
+    if (host === null) server.listen(0, () => resolve(server));
+    else server.listen(0, host, () => resolve(server));
   });
 }
 
@@ -64,9 +73,9 @@ function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-function connected(impl: Impl, port: number): Promise<net.Socket> {
+function connected(impl: Impl, port: number, where: Where = {}): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = impl.connect(port, HOST);
+    const s = impl.connect(where.peer ? { port, host: where.peer, localAddress: where.peer } : { port, host: HOST });
     s.once('error', reject);
     s.once('connect', () => resolve(s));
   });
@@ -173,17 +182,18 @@ function streaming(size: number, label: string): Scenario {
  * side uses the implementation under test; the other side is plain net, so
  * each side's cost can be seen on its own.
  */
-function churn(name: string, metric: string, description: string, server: 'impl' | 'net', client: 'impl' | 'net'): Scenario {
+function churn(name: string, metric: string, description: string, server: 'impl' | 'net', client: 'impl' | 'net',
+  listenOn: string | null = HOST): Scenario {
   const serverOf = (impl: Impl) => (server === 'impl' ? impl : IMPLS.net);
   const clientOf = (impl: Impl) => (client === 'impl' ? impl : IMPLS.net);
-  const once = (impl: Impl, port: number) => connected(clientOf(impl), port).then(closeSocket);
+  const once = (impl: Impl, port: number, where: Where) => connected(clientOf(impl), port, where).then(closeSocket);
   return {
     name,
     description,
     metrics: [{ name: metric, unit: 'conn/s', higherIsBetter: true }],
-    async paired(a, b, ms) {
+    async paired(a, b, ms, where) {
       // A server each, so neither side's listener ever serves the other.
-      const servers = [await listen(serverOf(a), (s) => s.end()), await listen(serverOf(b), (s) => s.end())];
+      const servers = [await listen(serverOf(a), (s) => s.end(), listenOn), await listen(serverOf(b), (s) => s.end(), listenOn)];
       const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
       const impls = [a, b];
       const elapsed = [0, 0];
@@ -192,7 +202,7 @@ function churn(name: string, metric: string, description: string, server: 'impl'
       for (let k = 0; k % 4 !== 0 || performance.now() < end; k++) {
         const i = abba(k);
         const t0 = performance.now();
-        await once(impls[i], ports[i]);
+        await once(impls[i], ports[i], listenOn === null ? where : {});
         elapsed[i] += performance.now() - t0;
         count[i]++;
       }
@@ -205,6 +215,9 @@ function churn(name: string, metric: string, description: string, server: 'impl'
 const connections = churn('connections', 'connections', 'connect + accept + close, one at a time, both ends', 'impl', 'impl');
 const accepts = churn('accepts', 'accepts', 'the same, a plain-net client against each server', 'impl', 'net');
 const clientConnects = churn('client-connects', 'client connects', 'the same, each client against a plain-net server', 'net', 'impl');
+// listen(port) with no host: Node binds :: (dual-stack), and fastnet decides each accepted peer.
+const dualStackAccepts = churn('accepts-dual-stack', 'accepts, dual-stack',
+  'accepts on a listen(port) listener (::, dual-stack), a plain-net client from 127.0.0.1, or from --peer', 'impl', 'net', null);
 
 const parallel: Scenario = {
   name: 'parallel-100',
@@ -240,7 +253,7 @@ const parallel: Scenario = {
 /** Every scenario, by name. */
 export const SCENARIOS: readonly Scenario[] = [
   rtt, streaming(4096, '4KiB'), streaming(65536, '64KiB'), streaming(1 << 20, '1MiB'), connections, accepts,
-  clientConnects, parallel,
+  clientConnects, dualStackAccepts, parallel,
 ];
 
 /** One metric's result. */
@@ -270,6 +283,8 @@ export interface BenchOptions {
    * how far this machine's noise alone moves the ratios.
    */
   control?: boolean;
+  /** The client side of accepts-dual-stack connects from (and to) this non-loopback address of the machine. */
+  peer?: string;
   onProgress?: (message: string) => void;
 }
 
@@ -285,6 +300,7 @@ export async function runBench(options: BenchOptions): Promise<MetricResult[]> {
   // Warm-up + rounds, two implementations each.
   const ms = Math.max(50, (options.duration * 1000) / (scenarios.length * 2 * (rounds + 1)));
   const impls = options.control ? { net: IMPLS.net, fastnet: IMPLS.net } : IMPLS;
+  const where: Where = options.peer ? { peer: options.peer } : {};
   const results: MetricResult[] = [];
   for (const scenario of scenarios) {
     const values = { net: [] as number[][], fastnet: [] as number[][] };
@@ -292,12 +308,12 @@ export async function runBench(options: BenchOptions): Promise<MetricResult[]> {
       options.onProgress?.(`${scenario.name}: ${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}`);
       const order: Array<'net' | 'fastnet'> = r % 2 ? ['fastnet', 'net'] : ['net', 'fastnet'];
       if (scenario.paired) {
-        const both = await scenario.paired(impls[order[0]], impls[order[1]], ms);
+        const both = await scenario.paired(impls[order[0]], impls[order[1]], ms, where);
         if (r > 0) order.forEach((name, i) => values[name].push(both[i]));
         continue;
       }
       for (const name of order) {
-        const v = await scenario.run(impls[name], ms);
+        const v = await scenario.run(impls[name], ms, where);
         if (r > 0) values[name].push(v);
       }
     }

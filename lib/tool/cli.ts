@@ -2,8 +2,9 @@
 /**
  * `fastnet doctor` and `fastnet bench`.
  *   fastnet doctor [--json] [--duration S]
- *   fastnet bench [--json] [--duration S] [--only a,b] [--rounds N] [--full-plumbing] [--control]
+ *   fastnet bench [--json] [--duration S] [--only a,b] [--rounds N] [--full-plumbing] [--control] [--peer ADDRESS]
  */
+import { isIP } from 'node:net';
 import { runBench, SCENARIOS, type MetricResult } from './bench.js';
 import { doctor, formatDoctor } from './doctor.js';
 import { rememberRefusal } from '../core/native-socket.js';
@@ -12,7 +13,9 @@ const USAGE = `usage: fastnet doctor [--json] [--duration SECONDS]
        fastnet bench [--json] [--duration SECONDS] [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--rounds N]
                      [--full-plumbing]   (where the OS refuses the ioctl: make and open a socket every time,
                                           instead of remembering the refusal as fastnet does by default)
-                     [--control]         (net in fastnet's place: how far this machine's noise alone moves the ratios)`;
+                     [--control]         (net in fastnet's place: how far this machine's noise alone moves the ratios)
+                     [--peer ADDRESS]    (accepts-dual-stack's clients connect from this non-loopback address of
+                                          the machine, such as 192.0.2.1 on lo in a private network namespace)`;
 
 class UsageError extends Error {
   code = 'ERR_FASTNET_USAGE';
@@ -20,7 +23,7 @@ class UsageError extends Error {
 
 interface Args {
   command: string; json: boolean; duration?: number; only?: string[]; rounds?: number; fullPlumbing?: boolean;
-  control?: boolean;
+  control?: boolean; peer?: string;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -50,9 +53,17 @@ export function parseArgs(argv: string[]): Args {
       const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
       if (unknown.length) throw new UsageError(`unknown scenario ${unknown.join(', ')}`);
       args.only = names;
+    } else if (a === '--peer' && command === 'bench') {
+      const v = value();
+      if (!isIP(v) || isLoopbackish(v)) throw new UsageError('--peer must be an IP address of this machine that is not loopback');
+      args.peer = v;
     } else throw new UsageError(`unknown option ${a}`);
   }
   return args;
+}
+
+function isLoopbackish(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || /^::ffff:127\./i.test(ip);
 }
 
 function table(results: MetricResult[], second = 'fastnet'): string {
@@ -84,12 +95,13 @@ export async function main(argv: string[]): Promise<number> {
   if (args.fullPlumbing) rememberRefusal(false);
   const started = Date.now();
   const results = await runBench({
-    duration: args.duration ?? 30, only: args.only, rounds: args.rounds, control: args.control, onProgress: progress,
+    duration: args.duration ?? 30, only: args.only, rounds: args.rounds, control: args.control, peer: args.peer,
+    onProgress: progress,
   });
   const meta = {
     platform: process.platform, arch: process.arch, node: process.version,
     durationSeconds: (Date.now() - started) / 1000, refusalRemembered: rememberRefusal(),
-    control: Boolean(args.control),
+    control: Boolean(args.control), peer: args.peer ?? null,
     note: args.control ? 'control run: net in both columns, so any ratio away from 1 is noise' : 'ratio > 1 means fastnet did better',
   };
   const [title, second] = args.control
