@@ -19,6 +19,10 @@
 //                deprecated) emulated in both runs (node-suite --dep0208)
 //   register     Node's http/https/tls files with -r fastnet/register (about 10 min)
 //   apps         real apps and database drivers in transparent mode (scripts/tiers/apps.js)
+//   reach        listeners on the unspecified address and their peers, loopback and
+//                a real non-loopback one (192.0.2.1 on lo in a private network
+//                namespace), against net, ioctl applied (stubbed) and refused
+//                (test/fixtures/reach-peers.js, checked by test/support/reach-check.js)
 // Each stage prints its wall time; the summary lists them all.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -35,7 +39,7 @@ const { values: args } = parseArgs({
 // Active LTS) first. 20 is past end of life but still inside `engines`, so it
 // keeps the mocha suite; the 32-bit node.exe runs the ia32 prebuild.
 const TARGETS = [
-  { version: '26.10.0', arch: 'x64', stages: ['mocha', 'soak', 'net', 'net-applied', 'net-dep0208', 'register', 'apps'] },
+  { version: '26.10.0', arch: 'x64', stages: ['mocha', 'reach', 'soak', 'net', 'net-applied', 'net-dep0208', 'register', 'apps'] },
   { version: '24.21.0', arch: 'x64', stages: ['mocha', 'soak', 'net', 'net-dep0208'] },
   { version: '22.23.3', arch: 'x64', stages: ['mocha', 'soak'] },
   { version: '20.20.2', arch: 'x64', stages: ['mocha'] },
@@ -101,6 +105,38 @@ const STAGES = {
   'net-applied': (exe) => nodeSuite(exe, ['--applied']),
   'net-dep0208': (exe) => nodeSuite(exe, ['--dep0208']),
   register: (exe) => nodeSuite(exe, ['--register']),
+  async reach(exe) {
+    const { check } = require('../../test/support/reach-check');
+    const REMOTE = '192.0.2.1';
+    const branches = [
+      ['ioctl applied (the real binding, ioctl stubbed)', 'applied', { state: 'applied' }],
+      ['ioctl refused (Wine)', '', { state: 'unsupported', code: 'WSAEOPNOTSUPP', errno: 10045 }],
+    ];
+    const done = [];
+    for (const [name, binding, ioctl] of branches) {
+      const out = path.join(require('node:os').tmpdir(), `fastnet-reach-${process.pid}-${binding || 'refused'}.json`);
+      wine.killWine();
+      const r = await wine.runNodeExe(exe, ['-r', './test/support/simulate.js', './test/fixtures/reach-peers.js'], {
+        netns: REMOTE,
+        env: { PREBUILDS_ONLY: '1', FASTNET_REMEMBER_REFUSAL: '0', FASTNET_TEST_BINDING: binding, REACH_REMOTE: REMOTE, REACH_OUT: out },
+        timeoutMs: 300_000,
+      });
+      wine.killWine();
+      try {
+        if (r.code !== 0) throw new Error(`exit ${r.code}\n${tail(r.output, 30)}`);
+        const result = JSON.parse(require('node:fs').readFileSync(out, 'utf8'));
+        if (!result.rows.some((row) => row.peer === REMOTE && row.accepted)) throw new Error('the non-loopback peer never connected');
+        const counted = check(result, ioctl);
+        done.push(`${name}: ${result.rows.length} connections, ${counted.acceptedOnFastPath} on the fast path, ${counted.acceptedNotLoopback} non-loopback left to net`);
+      } catch (err) {
+        console.log(`  reach, ${name}: ${err.message}`);
+        return { ok: false, summary: `reach: ${name}: FAILED` };
+      } finally {
+        require('node:fs').rmSync(out, { force: true });
+      }
+    }
+    return { ok: true, summary: `reach: ${done.join('; ')}` };
+  },
   async apps(exe) {
     const r = await script('apps.js', ['--wine', exe]);
     return { ok: r.code === 0, summary: lines(r.stdout, /^apps: .*$/gm) || `apps exit ${r.code}` };

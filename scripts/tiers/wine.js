@@ -171,8 +171,14 @@ let seq = 0;
  * Run node.exe under Wine. Resolves { code, signal, output } with stdout and
  * stderr (captured through files) concatenated. `env` is added to a clean
  * Wine environment. On timeout the whole process group is killed.
+ *
+ * `netns`: an address to put on lo in a private network namespace of the
+ * run's own (such as 192.0.2.1: a non-loopback peer whose traffic never
+ * leaves it). Wine's sockets are the wineserver's, so the caller stops any
+ * running wineserver first (killWine) and after, so that this run starts
+ * one inside the namespace and later runs do not use it.
  */
-function runNodeExe(exe, args, { cwd = root, env = {}, timeoutMs = 120_000 } = {}) {
+function runNodeExe(exe, args, { cwd = root, env = {}, timeoutMs = 120_000, netns } = {}) {
   ensureWine();
   const base = path.join(os.tmpdir(), `fastnet-wine-${process.pid}-${seq++}`);
   const out = fs.openSync(`${base}.out`, 'w');
@@ -182,6 +188,7 @@ function runNodeExe(exe, args, { cwd = root, env = {}, timeoutMs = 120_000 } = {
   // Bind the project and /tmp at their own paths, then run wine in the chroot.
   const script = [
     'set -e',
+    ...(netns ? ['ip link set lo up', `ip addr add ${netns}/32 dev lo`] : []),
     'R="$1"; P="$2"; T="$3"; shift 3',
     'mount --bind "$P" "$R$P"',
     'mount --bind "$T" "$R$T"',
@@ -189,7 +196,7 @@ function runNodeExe(exe, args, { cwd = root, env = {}, timeoutMs = 120_000 } = {
     'exec chroot "$R" "$@"',
   ].join('\n');
   const vars = { ...baseEnv(), ...env };
-  const argv = ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'wine-run', chroot, root, tmp,
+  const argv = [...(netns ? ['--net'] : []), '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'wine-run', chroot, root, tmp,
     '/usr/bin/env', '-i', '-C', path.resolve(cwd), ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
     ...wineCommand(), path.resolve(exe), ...args];
   return new Promise((resolve) => {
