@@ -115,6 +115,23 @@ describe('drop-in: wrappers on net\'s methods (APM, OpenTelemetry, spies)', () =
     await close(plain);
   });
 
+  it('a spy installed before patch() and restored while patched: fastnet\'s own classes still take the fast path', async function () {
+    const spies = [sinon.spy(net.Server.prototype, 'listen'), sinon.spy(net.Socket.prototype, 'connect')];
+    try {
+      assert.equal(fastnet.patch(), true);
+    } finally {
+      for (const spy of spies) spy.restore(); // puts net's own methods back, over fastnet's hooks
+    }
+    const server = await echoServer(fastnet, '127.0.0.1');
+    const { socket, data } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+    assert.equal(data.toString(), 'ping');
+    if (applied) {
+      assert.equal(fastnet.fastPathStatus(server).state, 'applied');
+      assert.equal(fastnet.fastPathStatus(socket).state, 'applied');
+    }
+    await close(server);
+  });
+
   it('a server of fastnet\'s own class goes through one decision when net is patched too (no hook runs twice)', async function () {
     if (onWindows) this.skip(); // counts the stubbed binding's calls
     assert.equal(fastnet.patch(), true);

@@ -5,9 +5,9 @@
  *
  * - fastnet's own classes (explicit mode) get methods whose `next` is net's
  *   prototype method as it is at the call, so a wrapper installed on net
- *   later (an APM, a spy) is still called. When net is patched (by any copy
- *   of fastnet), that method is a transparent hook, which does the work: the
- *   class's method just calls through, and nothing is done twice.
+ *   later (an APM, a spy) is still called. When net is patched too, the
+ *   transparent hook further down sees that the call is being handled
+ *   (`calls`) and only calls through, so nothing is done twice.
  * - patch() makes transparent hooks whose `next` is what it replaced (net's
  *   method, or a wrapper put there earlier). Once that patch is undone they
  *   only call `next`, so a wrapper put on top of one can stay where it is.
@@ -27,7 +27,7 @@ import { countSkip } from './status.js';
 type Behaviour = (self: any, next: Method, args: unknown[]) => unknown;
 
 /** Node's listen, with our socket put into the handle Node makes and binds (server.ts). No `_listen2` is read or replaced (DEP0208). */
-const listen: Behaviour = (self: net.Server, next, args) => listenWithFastPath(self, next, args);
+const listen: Behaviour = listenWithFastPath;
 
 const connect: Behaviour = (self: net.Socket, next, args) => {
   if (currentPlatform() !== 'win32') {
@@ -106,6 +106,17 @@ function like<F extends Method>(hook: F, original: unknown): F {
   return hook;
 }
 
+/**
+ * The object whose call an outer hook of fastnet's is handling right now
+ * (set for the synchronous length of the call), shared by every copy of
+ * fastnet in the process: a hook further down the chain (a transparent hook
+ * under a class's method, or under a wrapper) then only calls through, so a
+ * call is decided once, by the outermost hook, whatever was installed or
+ * restored in between (a spy restored while net is patched, say).
+ */
+const calls: { handling: object | undefined } =
+  ((globalThis as Record<symbol, unknown>)[Symbol.for('fastnet.v1.calls')] ??= { handling: undefined }) as never;
+
 /** The methods of fastnet's own Server and Socket (classes.ts puts them on their prototypes). */
 export const classMethods = { server: methodsOf('server'), socket: methodsOf('socket') };
 
@@ -115,7 +126,14 @@ function methodsOf(target: 'server' | 'socket'): Record<string, Method> {
   for (const [name, behaviour] of Object.entries(behaviours[target])) {
     out[name] = like(function (this: object, ...args: unknown[]): unknown {
       const next = proto[name] as Method;
-      return patchRecord() !== undefined ? next.apply(this, args) : behaviour(this, next, args);
+      if (calls.handling === this) return next.apply(this, args);
+      const previous = calls.handling;
+      calls.handling = this;
+      try {
+        return behaviour(this, next, args);
+      } finally {
+        calls.handling = previous;
+      }
     }, proto[name]);
   }
   return out;
@@ -133,8 +151,16 @@ export function transparentHooks(): PatchRecord {
       const next = targets[target][name] as Method;
       record.replaced[target][name] = next;
       record.hooks[target][name] = like(function (this: object, ...args: unknown[]): unknown {
-        // Undone (by any copy), this hook may still sit under a wrapper: it only calls through.
-        return patchRecord() === record ? behaviour(this, next, args) : next.apply(this, args);
+        // Undone (by any copy), this hook may still sit under a wrapper: it only calls through; so it does
+        // under a hook of fastnet's that handles this call already.
+        if (patchRecord() !== record || calls.handling === this) return next.apply(this, args);
+        const previous = calls.handling;
+        calls.handling = this;
+        try {
+          return behaviour(this, next, args);
+        } finally {
+          calls.handling = previous;
+        }
       }, next);
     }
   }
