@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const {
-  onWindows, REAL_IOCTL, appliedBinding, realBinding, simulateWindows,
+  onWindows, REAL_IOCTL, appliedBinding, realBinding, simulateWindows, once, roundTrip, close,
 } = require('./support/helpers');
 const { run } = require('./fixtures/reach-peers');
 const { check } = require('./support/reach-check');
@@ -31,6 +31,23 @@ for (const branch of branches) {
       const result = await run();
       const counted = check(result, branch.ioctl);
       if (branch.ioctl.state === 'applied') assert.ok(counted.acceptedOnFastPath >= 20, JSON.stringify(counted));
+    });
+
+    it("'throw' with a server's noDelay: on 0.0.0.0 / :: it listens as net's, not on the fast path; on 127.0.0.1 listen() fails as before", async () => {
+      const { fastnet } = require('./support/helpers');
+      for (const host of [undefined, '::', '0.0.0.0']) {
+        const server = fastnet.createServer({ noDelay: true, unsupportedOptions: 'throw' }, (s) => s.resume().end('x'));
+        server.listen(0, host);
+        await once(server, 'listening');
+        assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'unsupported-option' }, String(host));
+        const { data } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+        assert.equal(data.toString(), 'x');
+        await close(server);
+      }
+      const loopback = fastnet.createServer({ noDelay: true, unsupportedOptions: 'throw' });
+      loopback.listen(0, '127.0.0.1');
+      const [err] = await once(loopback, 'error');
+      assert.equal(err.code, branch.ioctl.state === 'applied' || branch.ioctl.state === 'unsupported' ? 'ERR_FASTNET_UNSUPPORTED_OPTION' : err.code);
     });
   });
 }

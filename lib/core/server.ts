@@ -183,7 +183,7 @@ function bindWithFastPath(handle: TcpHandle, a: Arming, family: 4 | 6, address: 
     decided(a, skipped(decision.reason));
     return nodeBind.call(handle, address, port, flags);
   }
-  if (a.server && refuseOptions(a, a.server)) return nodeBind.call(handle, address, port, flags);
+  if (a.server && refuseOptions(a, a.server, decision.unspecified)) return nodeBind.call(handle, address, port, flags);
   const made = makeSocket(decision, false);
   if (made.sock < 0) {
     const err = nodeBind.call(handle, address, port, flags);
@@ -230,11 +230,13 @@ function decided(a: Arming, status: FastPathStatus, attempted = false): void {
 /**
  * In 'throw' mode a server's own noDelay/keepAlive (http's default noDelay)
  * would reach every accepted fast-path socket: listen fails with the error.
+ * A listener on 0.0.0.0 or :: (`unspecified`) also serves other hosts, for
+ * which the option is fine: it listens as net's, not on the fast path.
  */
-function refuseOptions(a: Arming, server: HookedServer): boolean {
+function refuseOptions(a: Arming, server: HookedServer, unspecified = false): boolean {
   const refused = optionRefusal(a.config, server);
   if (!refused) return false;
-  a.refused = refused;
+  if (!unspecified) a.refused = refused;
   decided(a, skipped('unsupported-option'));
   return true;
 }

@@ -26,18 +26,25 @@ function check({ rows, stats }, ioctl) {
       continue;
     }
     assert.equal(row.accepted.peer, plain.accepted.peer, where);
-    if (!applied) {
-      assert.deepEqual(row.accepted.status, { ...ioctl, inherited: true }, where);
-      assert.equal(row.accepted.noDelayReachedOS, true, `${where}: noDelay reaches the OS (not on the fast path)`);
-    } else if (LOOPBACK_PEERS.has(row.peer)) {
-      counted.acceptedOnFastPath++;
-      assert.deepEqual(row.accepted.status, { state: 'applied', inherited: true, ignoredOptions: ['noDelay'] }, where);
-      assert.equal(row.accepted.noDelayReachedOS, false, `${where}: noDelay is withheld from a fast-path socket`);
-    } else {
-      counted.acceptedNotLoopback++;
-      assert.deepEqual(row.accepted.status, { state: 'skipped', reason: 'not-loopback', inherited: true }, where);
-      assert.equal(row.accepted.noDelayReachedOS, plain.accepted.noDelayReachedOS, `${where}: noDelay as with net`);
-      assert.equal(row.accepted.noDelayReachedOS, true, where);
+    const onFastPath = applied && LOOPBACK_PEERS.has(row.peer);
+    if (onFastPath) counted.acceptedOnFastPath++;
+    else if (applied) counted.acceptedNotLoopback++;
+    const status = !applied ? { ...ioctl, inherited: true }
+      : onFastPath ? { state: 'applied', inherited: true } : { state: 'skipped', reason: 'not-loopback', inherited: true };
+    if (row.mode === 'explicit-throw') {
+      // The user's own setNoDelay(true): it throws on a fast-path socket only; anywhere else it reaches the OS, as with net.
+      assert.deepEqual(row.accepted, {
+        peer: plain.accepted.peer, status, noDelayReachedOS: !onFastPath, threw: onFastPath ? 'ERR_FASTNET_UNSUPPORTED_OPTION' : null,
+      }, where);
+      continue;
+    }
+    assert.deepEqual(row.accepted.status, onFastPath ? { ...status, ignoredOptions: ['noDelay', 'keepAlive'] } : status, where);
+    // The server's noDelay and keepAlive: withheld from a fast-path socket; anywhere else they reach the OS, as with net.
+    const reached = { noDelay: row.accepted.noDelayReachedOS, keepAlive: row.accepted.keepAliveReachedOS };
+    assert.deepEqual(reached, { noDelay: !onFastPath, keepAlive: !onFastPath }, `${where}: what reaches the OS`);
+    if (!onFastPath) {
+      assert.deepEqual(reached, { noDelay: plain.accepted.noDelayReachedOS, keepAlive: plain.accepted.keepAliveReachedOS },
+        `${where}: as with net`);
     }
   }
   assert.deepEqual(stats, counted, 'fastPathStats() counts accepted connections by kind of peer');
