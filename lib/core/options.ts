@@ -255,10 +255,11 @@ export function endAccept(previous: typeof accepting): void {
  * and re-applies the options after connect, which the guards then catch.
  */
 export function clearPendingOptions(handle: TcpHandle): void {
-  const noDelay = handleMethods.setNoDelay ?? handle.setNoDelay;
-  const keepAlive = handleMethods.setKeepAlive ?? handle.setKeepAlive;
-  noDelay.call(handle, false);
-  keepAlive.call(handle, false, 0);
+  // Node's own methods (behind the guards), never whatever the handle holds now: a test's mock or a
+  // wrapper on the instance is the user's, and must not see fastnet's housekeeping.
+  if (!guardsOn) installGuards(handle.constructor as TcpClass);
+  handleMethods.setNoDelay!.call(handle, false);
+  handleMethods.setKeepAlive!.call(handle, false, 0);
 }
 
 /**

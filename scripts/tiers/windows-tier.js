@@ -115,13 +115,13 @@ const STAGES = {
     const done = [];
     for (const [name, binding, ioctl] of branches) {
       const out = path.join(require('node:os').tmpdir(), `fastnet-reach-${process.pid}-${binding || 'refused'}.json`);
-      wine.killWine();
+      await wine.stopWine();
       const r = await wine.runNodeExe(exe, ['-r', './test/support/simulate.js', './test/fixtures/reach-peers.js'], {
         netns: REMOTE,
         env: { PREBUILDS_ONLY: '1', FASTNET_REMEMBER_REFUSAL: '0', FASTNET_TEST_BINDING: binding, REACH_REMOTE: REMOTE, REACH_OUT: out },
         timeoutMs: 300_000,
       });
-      wine.killWine();
+      await wine.stopWine();
       try {
         if (r.code !== 0) throw new Error(`exit ${r.code}\n${tail(r.output, 30)}`);
         const result = JSON.parse(require('node:fs').readFileSync(out, 'utf8'));
@@ -197,6 +197,7 @@ async function main() {
       if (!r.ok) failed = true;
     }
   }
+  await wine.stopWine();
   wine.killWine();
   console.log(`\nwindows-tier summary (${wine.wineVersion()}, ${secs(started)} in all):`);
   for (const l of report) console.log(`  ${l}`);

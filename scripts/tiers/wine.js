@@ -175,10 +175,15 @@ let seq = 0;
  * `netns`: an address to put on lo in a private network namespace of the
  * run's own (such as 192.0.2.1: a non-loopback peer whose traffic never
  * leaves it). Wine's sockets are the wineserver's, so the caller stops any
- * running wineserver first (killWine) and after, so that this run starts
+ * running wineserver first (stopWine) and after, so that this run starts
  * one inside the namespace and later runs do not use it.
  */
 function runNodeExe(exe, args, { cwd = root, env = {}, timeoutMs = 120_000, netns } = {}) {
+  return runInWine([...wineCommand(), path.resolve(exe), ...args], { cwd, env, timeoutMs, netns });
+}
+
+/** Run `command` in the chroot as node.exe runs (the project and /tmp bound at their paths, Wine's environment). */
+function runInWine(command, { cwd = root, env = {}, timeoutMs = 120_000, netns } = {}) {
   ensureWine();
   const base = path.join(os.tmpdir(), `fastnet-wine-${process.pid}-${seq++}`);
   const out = fs.openSync(`${base}.out`, 'w');
@@ -197,8 +202,7 @@ function runNodeExe(exe, args, { cwd = root, env = {}, timeoutMs = 120_000, netn
   ].join('\n');
   const vars = { ...baseEnv(), ...env };
   const argv = [...(netns ? ['--net'] : []), '--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'wine-run', chroot, root, tmp,
-    '/usr/bin/env', '-i', '-C', path.resolve(cwd), ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
-    ...wineCommand(), path.resolve(exe), ...args];
+    '/usr/bin/env', '-i', '-C', path.resolve(cwd), ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), ...command];
   return new Promise((resolve) => {
     const child = spawn('unshare', argv, { stdio: ['ignore', out, err], detached: true });
     const timer = setTimeout(() => {
@@ -216,10 +220,23 @@ function runNodeExe(exe, args, { cwd = root, env = {}, timeoutMs = 120_000, netn
   });
 }
 
-/** Stop every Wine process of the prefix (the tier calls it when it ends). */
+/**
+ * Stop every Wine process of the prefix (the tier calls it when it ends, and
+ * around runs in a network namespace). The wineserver's socket is under
+ * /tmp, which node.exe's runs bind from the host: it is asked to stop from
+ * the same place, and waited for.
+ */
+async function stopWine() {
+  if (!ready) return;
+  await runInWine(['sh', '-c', 'wineserver -k; wineserver -w'], { timeoutMs: 60_000 });
+}
+
+/** The same, synchronously, for the chroot's own /tmp (the prefix's set-up). */
 function killWine() {
   if (!ready) return;
   try { inChroot(['wineserver', '-k'], { timeout: 60_000 }); } catch { /* none running */ }
 }
 
-module.exports = { WineUnavailable, ensureWine, wineVersion, winPath, nodeExe, runNodeExe, killWine, runs32bit, chroot };
+module.exports = {
+  WineUnavailable, ensureWine, wineVersion, winPath, nodeExe, runNodeExe, killWine, stopWine, runs32bit, chroot,
+};
