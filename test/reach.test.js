@@ -72,14 +72,20 @@ describe('reach: a non-loopback peer in a private network namespace (192.0.2.1 o
         encoding: 'utf8',
         env: {
           ...process.env, FASTNET_TEST_SIMULATE: 'win32', FASTNET_TEST_BINDING: binding, REACH_REMOTE: REMOTE,
-          FASTNET_REMEMBER_REFUSAL: '0',
+          FASTNET_REMEMBER_REFUSAL: '0', NODE_DEBUG: 'fastnet',
         },
+        maxBuffer: 64 * 1024 * 1024,
       });
       assert.equal(r.status, 0, r.stderr);
       const result = JSON.parse(r.stdout);
       assert.ok(result.rows.some((row) => row.peer === REMOTE && row.accepted), 'the non-loopback peer connected');
       const counted = check(result, ioctl);
-      if (ioctl.state === 'applied') assert.ok(counted.acceptedNotLoopback >= 10, JSON.stringify(counted));
+      if (ioctl.state === 'applied') {
+        assert.ok(counted.acceptedNotLoopback >= 10, JSON.stringify(counted));
+        // NODE_DEBUG=fastnet says each peer's decision.
+        assert.match(r.stderr, /FASTNET \d+: accepted a connection from (::ffff:)?192\.0\.2\.1: not loopback, left as net leaves it/);
+        assert.match(r.stderr, /FASTNET \d+: accepted a connection from ::1: on the fast path/);
+      }
     });
   }
 });
@@ -111,7 +117,7 @@ describe('reach: what a user can see (FASTNET_SUMMARY, NODE_DEBUG=fastnet, fastP
     assert.equal(stats.skippedBy['opted-out'], 1);
     const summary = r.stderr.slice(r.stderr.indexOf('fastnet summary'));
     assert.match(summary, /^fastnet summary \(pid \d+, win32\):$/m);
-    assert.match(summary, /on the fast path: \d+ listener\(s\) and client connection\(s\); 3 accepted connection\(s\) from loopback peers/);
+    assert.match(summary, /on the fast path: \d+ listener\(s\) and client connection attempt\(s\); 3 accepted connection\(s\) from loopback peers/);
     assert.match(summary, /^    opted-out 1: loopbackFastPath: false was set on these$/m);
     assert.equal(r.stderr.match(/fastnet summary/g).length, 1);
   });

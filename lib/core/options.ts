@@ -89,7 +89,11 @@ interface Guard {
  * accepted handle is known from the listener while Node sets it up.
  */
 const fastHandles = new WeakMap<object, Guard>();
-let accepting: { handle: object; guard: Guard } | undefined;
+// The accepted handle Node is setting up, and its listener's guard: two
+// variables, not an object, so that an accept allocates nothing here. libuv
+// calls onconnection from the event loop only, so accepts never nest.
+let acceptingHandle: object | undefined;
+let acceptingGuard: Guard | undefined;
 // Shared by every copy of fastnet in the process (the key carries the format's version).
 const kThrow = Symbol.for('fastnet.v1.throw');
 
@@ -104,7 +108,7 @@ export function modeOf(target: object): UnsupportedOptionsMode {
 }
 
 function guardFor(handle: object): Guard | undefined {
-  if (accepting !== undefined && accepting.handle === handle) return accepting.guard;
+  if (acceptingHandle === handle) return acceptingGuard;
   const kept = fastHandles.get(handle);
   if (kept !== undefined) return kept;
   const socket = ownerOf(handle) as (NetSocket & { server?: object | null; [kThrow]?: boolean }) | undefined;
@@ -162,7 +166,7 @@ export function installGuards(TCP: TcpClass): void {
  * `socket.server` and emits 'connection'. From then on, a call is the user's.
  */
 function nodeSetsUp(handle: object): boolean {
-  if (accepting === undefined || accepting.handle !== handle) return false;
+  if (acceptingHandle !== handle) return false;
   const socket = ownerOf(handle) as { server?: object | null } | undefined;
   return socket === undefined || socket.server == null;
 }
@@ -235,17 +239,16 @@ export function releaseHandle(handle: TcpHandle): void {
 
 /**
  * A fast-path listener's accepted handle, while Node wraps it in a socket and
- * applies the server's noDelay/keepAlive; afterwards the socket's listener
- * says. Returns what to restore (`endAccept`) when Node is done.
+ * applies the server's noDelay/keepAlive; afterwards the socket's stamp says.
  */
-export function beginAccept(handle: object, guard: Guard): typeof accepting {
-  const previous = accepting;
-  accepting = { handle, guard };
-  return previous;
+export function beginAccept(handle: object, guard: Guard): void {
+  acceptingHandle = handle;
+  acceptingGuard = guard;
 }
 
-export function endAccept(previous: typeof accepting): void {
-  accepting = previous;
+export function endAccept(): void {
+  acceptingHandle = undefined;
+  acceptingGuard = undefined;
 }
 
 /**

@@ -589,11 +589,11 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
     countAccepted();
     // Stamped before Node makes the socket, so that its 'connection' listeners see it; the socket itself after.
     stampAccepted(clientHandle, inherited);
-    const previous = beginAccept(clientHandle, guard);
+    beginAccept(clientHandle, guard);
     try {
       return onconnection.call(this, err, clientHandle);
     } finally {
-      endAccept(previous);
+      endAccept();
       // Node made the socket (none if it dropped the connection: maxConnections).
       const socket = ownerOf(clientHandle);
       if (socket !== undefined) {

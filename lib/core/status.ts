@@ -67,10 +67,11 @@ function holderOf(target: object): Recorded {
   if (!(target instanceof NetServer)) return target as Recorded;
   return ((target as { _handle?: object | null })._handle ?? target) as Recorded;
 }
-const counters: FastPathStats = {
+// Process-wide: shared by every copy of fastnet in the process, as the records are (v1: this shape).
+const counters: FastPathStats = ((globalThis as Record<symbol, unknown>)[Symbol.for('fastnet.v1.counters')] ??= {
   applied: 0, unsupported: 0, failed: 0, skipped: 0, skippedBy: {}, acceptedOnFastPath: 0, acceptedNotLoopback: 0,
   ignoredOptions: 0,
-};
+}) as FastPathStats;
 
 /** Count (or, with -1, uncount) one outcome. */
 function count(status: FastPathStatus, delta: 1 | -1 = 1): void {

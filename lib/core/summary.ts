@@ -27,12 +27,17 @@ const HINTS: Partial<Record<SkipReason, string>> = {
   'no-binding': 'the native binding did not load: run `npx fastnet doctor`',
   'known-issue': 'this Windows build has a known kernel crash with the fast path (docs/known-issues.md); '
     + 'FASTNET_ALLOW_KNOWN_ISSUES=1 overrides it, at your own risk',
+  'bound-socket': "an adopter's loopbackFastPath contradicted what its net.BoundSocket did: give it the same option",
+  'node-changed': 'this Node does not behave as fastnet assumes, so fastnet stopped attempting (a FASTNET_NODE_CHANGED '
+    + 'warning says where): please report it with your Node version',
+  untracked: 'made or moved past fastnet (a handle from another process, say)',
 };
 
 /** The summary's lines for `stats`. */
 export function formatSummary(stats: FastPathStats, platform: string): string {
   const lines = [`fastnet summary (pid ${process.pid}, ${platform}):`];
-  lines.push(`  on the fast path: ${stats.applied} listener(s) and client connection(s); `
+  // Each happy-eyeballs attempt of a client is decided, and counted, on its own.
+  lines.push(`  on the fast path: ${stats.applied} listener(s) and client connection attempt(s); `
     + `${stats.acceptedOnFastPath} accepted connection(s) from loopback peers`);
   if (stats.acceptedNotLoopback > 0) {
     lines.push(`  left to the OS as net leaves them: ${stats.acceptedNotLoopback} accepted connection(s) from non-loopback peers`);

@@ -81,7 +81,8 @@ export async function doctor(benchSeconds = 4, onProgress?: (m: string) => void)
   const p = probe();
   const host = await inspectHost();
   // Where fastnet runs net's own code, a ratio of the two is noise presented as a result: none is measured.
-  const passThrough = platform !== 'win32' ? 'not Windows' : killSwitch ? 'FASTNET_DISABLE is set' : undefined;
+  const passThrough = platform !== 'win32' ? 'not Windows' : killSwitch ? 'FASTNET_DISABLE is set'
+    : !binding.loaded ? 'no native binding loaded' : undefined;
   const bench = passThrough !== undefined ? []
     : await runBench({ duration: benchSeconds, only: ['connections', 'stream-64KiB'], rounds: 3, onProgress });
   return {
