@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { decide, loopbackFamily, loopbackPeer } = require('../dist/core/policy.js');
+const { canonicalLoopbackPeer, decide, loopbackFamily, loopbackPeer } = require('../dist/core/policy.js');
 
 const win = { platform: 'win32', disabled: false };
 // FASTNET_LOOPBACK_BINDS_ONLY: the scope before listeners on 0.0.0.0 and :: were attempted.
@@ -71,6 +71,12 @@ describe('policy: decide()', () => {
     for (const [address, expected] of Object.entries(table)) {
       assert.equal(loopbackPeer(address === 'undefined' ? undefined : address), expected, address);
     }
+    // Per accepted connection, the canonical form getpeername gives is tested with string tests alone: the same answers.
+    for (const address of ['127.0.0.1', '127.255.0.9', '::1', '::ffff:127.0.0.1', '::ffff:127.1.2.3', '192.0.2.1',
+      '::ffff:192.0.2.1', '10.0.0.1', '::2', 'fe80::1', '128.0.0.1', '::ffff:128.0.0.1', '2001:db8::1']) {
+      assert.equal(canonicalLoopbackPeer(address), loopbackPeer(address), address);
+    }
+    assert.equal(canonicalLoopbackPeer(undefined), false);
   });
 });
 

@@ -99,6 +99,16 @@ export function loopbackPeer(address: string | undefined): boolean {
   return (g[5] === 0 && g[6] === 0 && g[7] === 1) || (g[5] === 0xffff && g[6] >> 8 === 127);
 }
 
+/**
+ * loopbackPeer() for an address as Node's getpeername gives it: canonical
+ * (inet_ntop: 127.x dotted, `::1`, `::ffff:127.x` dotted), so string tests
+ * suffice. It runs once per accepted connection on a listener on 0.0.0.0 or
+ * ::, where the address parsing of loopbackPeer() cost measurably.
+ */
+export function canonicalLoopbackPeer(address: string | undefined): boolean {
+  return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
+}
+
 function unspecified(address: string): boolean {
   return address === '0.0.0.0' || (isIPv6(address) && expandIPv6(address)?.every((g) => g === 0) === true);
 }

@@ -31,7 +31,7 @@ import {
   beginAccept, endAccept, guardBoundHandle, installGuards, markThrowMode, ownerOf, readFastnetOptions,
   unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';
-import { currentEnv, currentPlatform, decide, failClosed, loopbackPeer, type SkipReason } from './policy.js';
+import { canonicalLoopbackPeer, currentEnv, currentPlatform, decide, failClosed, loopbackPeer, type SkipReason } from './policy.js';
 import {
   clearServerStatus, countAccepted, countSkip, countStatus, debug, INHERITED, placeStatus, recount, setStatus, skipped,
   stampAccepted, uvFailed, type FastPathStatus,
@@ -583,7 +583,7 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
     if (!clientHandle) return onconnection.call(this, err, clientHandle);
     if (perPeer) {
       const peer = peerAddressOf(clientHandle);
-      if (!loopbackPeer(peer)) return acceptElsewhere(this, onconnection, err, clientHandle, peer);
+      if (!canonicalLoopbackPeer(peer)) return acceptElsewhere(this, onconnection, err, clientHandle, peer);
       if (debug.enabled) debug('accepted a connection from %s: on the fast path', peer);
     }
     countAccepted();
