@@ -117,6 +117,17 @@ function like<F extends Method>(hook: F, original: unknown): F {
 const calls: { handling: object | undefined } =
   ((globalThis as Record<symbol, unknown>)[Symbol.for('fastnet.v1.calls')] ??= { handling: undefined }) as never;
 
+/** `behaviour` for `self`'s call, which hooks further down the chain then leave alone. */
+function handle(self: object, behaviour: Behaviour, next: Method, args: unknown[]): unknown {
+  const previous = calls.handling;
+  calls.handling = self;
+  try {
+    return behaviour(self, next, args);
+  } finally {
+    calls.handling = previous;
+  }
+}
+
 /** The methods of fastnet's own Server and Socket (classes.ts puts them on their prototypes). */
 export const classMethods = { server: methodsOf('server'), socket: methodsOf('socket') };
 
@@ -126,14 +137,7 @@ function methodsOf(target: 'server' | 'socket'): Record<string, Method> {
   for (const [name, behaviour] of Object.entries(behaviours[target])) {
     out[name] = like(function (this: object, ...args: unknown[]): unknown {
       const next = proto[name] as Method;
-      if (calls.handling === this) return next.apply(this, args);
-      const previous = calls.handling;
-      calls.handling = this;
-      try {
-        return behaviour(this, next, args);
-      } finally {
-        calls.handling = previous;
-      }
+      return calls.handling === this ? next.apply(this, args) : handle(this, behaviour, next, args);
     }, proto[name]);
   }
   return out;
@@ -153,14 +157,7 @@ export function transparentHooks(): PatchRecord {
       record.hooks[target][name] = like(function (this: object, ...args: unknown[]): unknown {
         // Undone (by any copy), this hook may still sit under a wrapper: it only calls through; so it does
         // under a hook of fastnet's that handles this call already.
-        if (patchRecord() !== record || calls.handling === this) return next.apply(this, args);
-        const previous = calls.handling;
-        calls.handling = this;
-        try {
-          return behaviour(this, next, args);
-        } finally {
-          calls.handling = previous;
-        }
+        return patchRecord() !== record || calls.handling === this ? next.apply(this, args) : handle(this, behaviour, next, args);
       }, next);
     }
   }
