@@ -559,3 +559,23 @@ describe('a listen() that fails leaves no success behind (issue 24)', () => {
     }
   });
 });
+
+describe("a listener not on the fast path: its accepted sockets keep its state after it closes (issues 24, 25)", () => {
+  simulateWindows(refusingBinding);
+
+  it('a socket accepted by a refused listener says unsupported (inherited), not untracked, once the listener stopped', async () => {
+    const server = fastnet.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection');
+    const client = net.connect(server.address().port, '127.0.0.1');
+    const [socket] = await accepted;
+    const closed = new Promise((resolve) => server.close(resolve));
+    assert.equal(server._handle, null);
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'skipped', reason: 'untracked' });
+    assert.deepEqual(fastnet.fastPathStatus(socket), { ...REFUSED, state: 'unsupported', inherited: true });
+    client.destroy();
+    socket.destroy();
+    await closed;
+  });
+});

@@ -380,7 +380,30 @@ function settle(a: Arming, TCP: TcpClass | null, args: unknown[] | null): void {
     }
     return;
   }
-  if (handle && a.status.state === 'applied') watchAccepts(server, handle, a.config, a.status);
+  if (handle) acceptsOf(server, handle, a.config, a.status);
+}
+
+/**
+ * A listener's accepted sockets keep its state, whatever becomes of it: a
+ * fast-path listener's are guarded (watchAccepts), any other's are stamped
+ * with its state as Node makes them, so that a socket still open after its
+ * listener closed does not turn `untracked`.
+ */
+export function acceptsOf(server: NetServer, handle: TcpHandle, config: FastnetOptions, status: FastPathStatus): void {
+  if (status.state === 'applied') watchAccepts(server, handle, config, status);
+  else if (status.state !== 'pending') stampAccepts(handle, status);
+}
+
+function stampAccepts(handle: TcpHandle, status: FastPathStatus): void {
+  const onconnection = handle.onconnection!;
+  const inherited: FastPathStatus = Object.freeze({ ...status, ...INHERITED });
+  handle.onconnection = function (this: TcpHandle, err: number, clientHandle?: TcpHandle) {
+    const result = onconnection.call(this, err, clientHandle);
+    // After Node made the socket: while it does, its listener's status is its own.
+    const socket = clientHandle && ownerOf(clientHandle);
+    if (socket !== undefined) stampAccepted(socket, inherited);
+    return result;
+  };
 }
 
 /**
@@ -499,7 +522,7 @@ function onPrimaryHandle(a: Arming, cb: Callback, query: unknown): Callback {
     // On the primary's handle, which Node makes the server's in cb.
     setStatus(server, status, true, primaryHandle);
     const result = cb.call(this, err, handle, ...rest);
-    if (applied && server._handle === primaryHandle) watchAccepts(server, primaryHandle, config, status);
+    if (server._handle === primaryHandle) acceptsOf(server, primaryHandle, config, status);
     return result;
   };
 }

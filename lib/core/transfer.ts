@@ -26,7 +26,7 @@
 import net = require('node:net');
 import { internalSymbol, NODE_SYMBOLS, targets, tcpClass, type TcpHandle } from './node-internals.js';
 import { guardHandle, modeOf, type UnsupportedOptionsMode } from './options.js';
-import { watchAccepts } from './server.js';
+import { acceptsOf } from './server.js';
 import { getStatus, INHERITED, listenerOf, restoreStatus, snapshot, withoutDecisions, type FastPathStatus } from './status.js';
 
 const TRANSFER = NODE_SYMBOLS.transfer;
@@ -112,10 +112,10 @@ function deserializeServer(original: Method): Method {
     const result = withoutDecisions(this, () => original.apply(this, args));
     restoreStatus(this, carried.status, carried.ignoredOptions);
     const handle = (this as Moved)._handle;
-    if (handle && carried.status.state === 'applied') {
+    if (handle) {
       tcpClass(handle); // Node checked it is its TCP handle
-      // Node's noDelay / keepAlive came along in the data: the guards keep them from accepted sockets.
-      watchAccepts(this as Parameters<typeof watchAccepts>[0], handle, { unsupportedOptions: carried.mode }, carried.status);
+      // Node's noDelay / keepAlive came along in the data: on the fast path the guards keep them from accepted sockets.
+      acceptsOf(this as Parameters<typeof acceptsOf>[0], handle, { unsupportedOptions: carried.mode }, carried.status);
     }
     return result;
   };

@@ -158,7 +158,10 @@ function checkStatus(r, mode, counts, fail) {
     unsupported: expected.state === 'unsupported' ? decided : 0,
     failed: 0,
     skipped: expected.state === 'skipped' ? decided : 0,
+    skippedBy: expected.state === 'skipped' ? { [expected.reason]: decided } : {},
     acceptedOnFastPath: expected.state === 'applied' ? counts.accepted : 0,
+    // Every peer here is loopback.
+    acceptedNotLoopback: 0,
     ignoredOptions: ignored,
   };
   if (!deepEqual(s, want)) fail('status', `fastPathStats() moved by ${JSON.stringify(s)}, expected ${JSON.stringify(want)}`);

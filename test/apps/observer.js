@@ -106,6 +106,8 @@ for (const method of ['readStart', 'listen']) {
     const rec = recordOf(this);
     if (rec) rec.established = true;
     capture(this);
+    // A listener's status lives as long as it listens (it is gone once it closes): read it now.
+    if (method === 'listen' && rec && statusApi && rec.owner instanceof net.Server) rec.listening = statusApi.fastPathStatus(rec.owner);
     return result;
   });
 }
@@ -139,7 +141,9 @@ async function end(name, statsBefore, ms = 3000) {
   let stats = null;
   if (statusApi) {
     const now = statusApi.fastPathStats();
-    stats = Object.fromEntries(Object.keys(now).map((k) => [k, now[k] - statsBefore[k]]));
+    stats = Object.fromEntries(Object.keys(now).map((k) => [k, typeof now[k] === 'number' ? now[k] - statsBefore[k]
+      // skippedBy: the reasons that moved, and by how much.
+      : Object.fromEntries(Object.keys(now[k]).map((r) => [r, now[k][r] - (statsBefore[k][r] ?? 0)]).filter(([, n]) => n !== 0))]));
   }
   return { connections, stats };
 }
@@ -173,7 +177,7 @@ function describe(rec) {
   };
   if (owner instanceof net.Socket) Object.assign(out, { bytesRead: owner.bytesRead, bytesWritten: owner.bytesWritten });
   if (statusApi && owner) {
-    out.status = statusApi.fastPathStatus(owner);
+    out.status = rec.kind === 'listener' && rec.listening ? rec.listening : statusApi.fastPathStatus(owner);
     const seen = published.get(owner) ?? published.get(rec.handle);
     if (seen) out.published = seen;
   }
