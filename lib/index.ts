@@ -64,8 +64,9 @@ export import BoundSocket = bound.BoundSocket;
  * What happened to the fast path for this socket, server or BoundSocket:
  * `{state:'applied'}`, `{state:'unsupported'|'failed', code, errno}`,
  * `{state:'skipped', reason}` or `{state:'pending'}`. Accepted sockets report
- * their listener's state with `inherited: true`; `ignoredOptions` lists
- * options that were withheld from a fast-path socket.
+ * their listener's state with `inherited: true`; on 0.0.0.0 or :: this decides
+ * the peer if nothing did yet, and one closed before stays `pending`.
+ * `ignoredOptions` lists options that were withheld from a fast-path socket.
  */
 export function fastPathStatus(target: net.Socket | net.Server | bound.BoundSocket): FastPathStatus {
   if (!(target instanceof net.Socket) && !(target instanceof net.Server) &&

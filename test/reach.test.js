@@ -52,6 +52,80 @@ for (const branch of branches) {
   });
 }
 
+describe('reach: a peer is decided when something first needs it, not at every accept', () => {
+  simulateWindows(appliedBinding);
+  const { fastnet } = require('./support/helpers');
+
+  // Counts getpeername calls on accepted handles (not the listener's own): the per-peer decision's one cost.
+  function peerLookups(server) {
+    const proto = Object.getPrototypeOf(server._handle);
+    const original = proto.getpeername;
+    const counted = { calls: 0, restore: () => { proto.getpeername = original; } };
+    proto.getpeername = function (...args) {
+      if (this !== server._handle) counted.calls++;
+      return original.apply(this, args);
+    };
+    return counted;
+  }
+
+  async function oneConnection(options, onSocket, host = '127.0.0.1') {
+    let socket;
+    const server = fastnet.createServer(options, (s) => { socket = s; onSocket(s); s.resume().end('x'); });
+    server.listen(0);
+    await once(server, 'listening');
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'applied' });
+    const lookups = peerLookups(server);
+    const before = fastnet.fastPathStats();
+    try {
+      const { data } = await roundTrip(fastnet, { port: server.address().port, host });
+      assert.equal(data.toString(), 'x');
+      if (!socket.destroyed) await once(socket, 'close');
+    } finally {
+      lookups.restore();
+    }
+    const after = fastnet.fastPathStats();
+    const delta = {};
+    for (const key of ['acceptedOnFastPath', 'acceptedNotLoopback', 'acceptedUndecided']) delta[key] = after[key] - before[key];
+    await close(server);
+    return { socket, delta, lookups: lookups.calls };
+  }
+
+  it('a connection nothing asks about is never looked at: counted undecided, and pending once closed', async () => {
+    const r = await oneConnection({}, () => {});
+    assert.equal(r.lookups, 0);
+    assert.deepEqual(r.delta, { acceptedOnFastPath: 0, acceptedNotLoopback: 0, acceptedUndecided: 1 });
+    assert.deepEqual(fastnet.fastPathStatus(r.socket), { state: 'pending', inherited: true });
+  });
+
+  it('its status read while it is open decides it, once, and the decision stays after close', async () => {
+    const seen = [];
+    const r = await oneConnection({}, (s) => { seen.push(fastnet.fastPathStatus(s), fastnet.fastPathStatus(s)); }, '::1');
+    assert.deepEqual(seen, [{ state: 'applied', inherited: true }, { state: 'applied', inherited: true }]);
+    assert.equal(r.lookups, 1);
+    assert.deepEqual(r.delta, { acceptedOnFastPath: 1, acceptedNotLoopback: 0, acceptedUndecided: 0 });
+    assert.deepEqual(fastnet.fastPathStatus(r.socket), { state: 'applied', inherited: true });
+  });
+
+  it("a server's noDelay (as http's) decides it as Node applies it: withheld from a loopback peer", async () => {
+    const r = await oneConnection({ noDelay: true, keepAlive: true }, () => {});
+    assert.equal(r.lookups, 1);
+    assert.deepEqual(r.delta, { acceptedOnFastPath: 1, acceptedNotLoopback: 0, acceptedUndecided: 0 });
+    assert.deepEqual(fastnet.fastPathStatus(r.socket), { state: 'applied', inherited: true, ignoredOptions: ['noDelay', 'keepAlive'] });
+  });
+
+  it("a user's own setNoDelay decides it: withheld from a loopback peer, or thrown in 'throw' mode", async () => {
+    const r = await oneConnection({}, (s) => s.setNoDelay(true));
+    assert.equal(r.lookups, 1);
+    assert.deepEqual(fastnet.fastPathStatus(r.socket), { state: 'applied', inherited: true, ignoredOptions: ['noDelay'] });
+    let threw;
+    const t = await oneConnection({ unsupportedOptions: 'throw' }, (s) => {
+      try { s.setNoDelay(true); } catch (err) { threw = err.code; }
+    });
+    assert.equal(threw, 'ERR_FASTNET_UNSUPPORTED_OPTION');
+    assert.deepEqual(t.delta, { acceptedOnFastPath: 1, acceptedNotLoopback: 0, acceptedUndecided: 0 });
+  });
+});
+
 describe('reach: a non-loopback peer in a private network namespace (192.0.2.1 on lo)', function () {
   this.timeout(60000);
   before(function () {
@@ -114,6 +188,7 @@ describe('reach: what a user can see (FASTNET_SUMMARY, NODE_DEBUG=fastnet, fastP
     assert.equal(r.status, 0, r.stderr);
     const { stats } = JSON.parse(r.stdout);
     assert.equal(stats.acceptedOnFastPath, 3);
+    assert.equal(stats.acceptedUndecided, 0);
     assert.equal(stats.skippedBy['opted-out'], 1);
     const summary = r.stderr.slice(r.stderr.indexOf('fastnet summary'));
     assert.match(summary, /^fastnet summary \(pid \d+, win32\):$/m);
@@ -127,7 +202,11 @@ describe('reach: what a user can see (FASTNET_SUMMARY, NODE_DEBUG=fastnet, fastP
     const r = run({});
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /fastnet summary/);
-    assert.equal(JSON.parse(r.stdout).exitListeners, 0);
+    const { exitListeners, stats } = JSON.parse(r.stdout);
+    assert.equal(exitListeners, 0);
+    // Nothing needed these peers, so none was looked at; FASTNET_SUMMARY decides each as it is accepted (above).
+    assert.equal(stats.acceptedUndecided, 3);
+    assert.equal(stats.acceptedOnFastPath, 0);
   });
 
   it('NODE_DEBUG=fastnet says each decision, and each accepted peer of a listener on the unspecified address', function () {

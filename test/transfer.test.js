@@ -326,7 +326,8 @@ describe('transfer: a listening server moved to a worker', () => {
       assert.equal(r.connection.destroyed, false);
       // The worker made no decision of its own for the server: nothing counted but the connection.
       assert.deepEqual(r.received.stats, {
-        applied: 0, unsupported: 0, failed: 0, skipped: 0, skippedBy: {}, acceptedOnFastPath: 0, acceptedNotLoopback: 0, ignoredOptions: 0,
+        applied: 0, unsupported: 0, failed: 0, skipped: 0, skippedBy: {}, acceptedOnFastPath: 0, acceptedNotLoopback: 0, acceptedUndecided: 0,
+        ignoredOptions: 0,
       });
       assert.equal(r.connection.stats.acceptedOnFastPath, 1);
       assert.equal(r.connection.stats.skipped, 0);

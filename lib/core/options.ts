@@ -77,6 +77,8 @@ interface Guard {
   record?: object;
   /** In 'throw' mode, the socket to destroy if Node itself applies an unsupported option. */
   socket?: NetSocket;
+  /** A listener on 0.0.0.0 or ::: an accepted handle is on the fast path only if its peer is loopback. */
+  perPeer?: boolean;
 }
 
 /**
@@ -108,7 +110,10 @@ export function modeOf(target: object): UnsupportedOptionsMode {
 }
 
 function guardFor(handle: object): Guard | undefined {
-  if (acceptingHandle === handle) return acceptingGuard;
+  if (acceptingHandle === handle) {
+    // Node applying a server's noDelay/keepAlive is what decides most connections' peers (status.ts).
+    return acceptingGuard!.perPeer && getStatus(handle)?.state !== 'applied' ? undefined : acceptingGuard;
+  }
   const kept = fastHandles.get(handle);
   if (kept !== undefined) return kept;
   const socket = ownerOf(handle) as (NetSocket & { server?: object | null; [kThrow]?: boolean }) | undefined;

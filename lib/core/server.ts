@@ -31,10 +31,10 @@ import {
   beginAccept, endAccept, guardBoundHandle, installGuards, markThrowMode, ownerOf, readFastnetOptions,
   unsupportedOptionErrorFor, type FastnetOptions,
 } from './options.js';
-import { canonicalLoopbackPeer, currentEnv, currentPlatform, decide, failClosed, loopbackPeer, type SkipReason } from './policy.js';
+import { currentEnv, currentPlatform, decide, failClosed, loopbackPeer, type SkipReason } from './policy.js';
 import {
-  clearServerStatus, countAccepted, countSkip, countStatus, debug, INHERITED, placeStatus, recount, setStatus, skipped,
-  stampAccepted, uvFailed, type FastPathStatus,
+  clearServerStatus, countAccepted, countSkip, countStatus, decideAtAccept, getStatus, INHERITED, placeStatus, recount,
+  setStatus, skipped, stampAccepted, stampOf, undecidedPeer, uvFailed, type FastPathStatus,
 } from './status.js';
 
 // A registered key with the format's version: servers configured by one copy
@@ -588,7 +588,8 @@ export function constructRefused<T>(error: Error, construct: () => T): T {
  * Accepted handles of a fast-path listener are guarded while Node sets them
  * up, and each accepted socket is then stamped with the listener's state
  * (`status`, as inherited): it keeps it, and its guard, whatever becomes of
- * the listener (closed, listening again without the fast path, moved).
+ * the listener (closed, listening again without the fast path, moved). On
+ * 0.0.0.0 or :: the stamp waits for the connection's peer to be decided.
  */
 export function watchAccepts(server: NetServer, handle: TcpHandle, config: FastnetOptions, status: FastPathStatus): void {
   const onconnection = handle.onconnection!;
@@ -596,22 +597,21 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
   if (mode === 'throw') markThrowMode(server);
   const TCP = tcpClass();
   if (typeof TCP !== 'number') installGuards(TCP);
-  // One guard and one stamp for all of this listener's connections; withheld options are recorded per socket.
-  const guard = { mode } as const;
   const inherited: FastPathStatus = Object.freeze({ ...status, ...INHERITED });
-  // A listener on 0.0.0.0 or :: also accepts peers that are not on the loopback path: each is decided by its address,
-  // and any other peer is left as net leaves it (the ioctl has no effect there; its options must reach the OS).
+  // A listener on 0.0.0.0 or :: also accepts peers that are not on the loopback path: each is decided by its address
+  // when something first needs it (status.ts, decidePeer), and any other peer is left as net leaves it (the ioctl
+  // has no effect there; its options must reach the OS).
   const perPeer = !loopbackPeer(localAddressOf(handle));
+  const stamp = perPeer ? undecidedPeer(inherited) : inherited;
+  const atAccept = perPeer && decideAtAccept();
+  // One guard and one stamp for all of this listener's connections; withheld options are recorded per socket.
+  const guard = { mode, perPeer } as const;
   handle.onconnection = function (this: TcpHandle, err: number, clientHandle?: TcpHandle) {
     if (!clientHandle) return onconnection.call(this, err, clientHandle);
-    if (perPeer) {
-      const peer = peerAddressOf(clientHandle);
-      if (!canonicalLoopbackPeer(peer)) return acceptElsewhere(this, onconnection, err, clientHandle, peer);
-      if (debug.enabled) debug('accepted a connection from %s: on the fast path', peer);
-    }
-    countAccepted();
+    countAccepted(perPeer ? 'undecided' : 'fast-path');
     // Stamped before Node makes the socket, so that its 'connection' listeners see it; the socket itself after.
-    stampAccepted(clientHandle, inherited);
+    stampAccepted(clientHandle, stamp);
+    if (atAccept) getStatus(clientHandle);
     beginAccept(clientHandle, guard);
     try {
       return onconnection.call(this, err, clientHandle);
@@ -620,39 +620,20 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
       // Node made the socket (none if it dropped the connection: maxConnections).
       const socket = ownerOf(clientHandle);
       if (socket !== undefined) {
-        stampAccepted(socket, inherited);
+        // The handle's stamp, decided meanwhile if Node applied an option or a 'connection' listener asked.
+        stampAccepted(socket, stampOf(clientHandle)!);
         if (mode === 'throw') markThrowMode(socket);
       } else if (clientHandle.onread !== undefined) {
         // Node made a socket on it, and its owner symbol does not lead there: guard the handle itself.
-        guardBoundHandle(clientHandle);
+        if (getStatus(clientHandle)?.state === 'applied') guardBoundHandle(clientHandle);
         failClosed('an accepted handle has no socket under Node\'s owner symbol');
       }
     }
   };
 }
 
-const NOT_LOOPBACK: FastPathStatus = Object.freeze({ ...skipped('not-loopback'), ...INHERITED });
-
-/** A connection from a peer that is not on the loopback path: Node's, untouched, its status saying so. */
-function acceptElsewhere(listening: TcpHandle, onconnection: NonNullable<TcpHandle['onconnection']>, err: number,
-  clientHandle: TcpHandle, peer: string | undefined): unknown {
-  countAccepted(false);
-  if (debug.enabled) debug('accepted a connection from %s: not loopback, left as net leaves it', peer);
-  stampAccepted(clientHandle, NOT_LOOPBACK);
-  const result = onconnection.call(listening, err, clientHandle);
-  const socket = ownerOf(clientHandle);
-  if (socket !== undefined) stampAccepted(socket, NOT_LOOPBACK);
-  return result;
-}
-
 /** The address a listening handle is bound to. */
 function localAddressOf(handle: TcpHandle): string | undefined {
   const out: { address?: string } = {};
   return handle.getsockname(out) === 0 ? out.address : undefined;
-}
-
-/** An accepted connection's peer, as Node reports it (an IPv4 peer of a dual-stack listener is ::ffff:a.b.c.d). */
-function peerAddressOf(clientHandle: TcpHandle): string | undefined {
-  const out: { address?: string } = {};
-  return clientHandle.getpeername(out) === 0 ? out.address : undefined;
 }

@@ -9,8 +9,9 @@
 import * as dc from 'node:diagnostics_channel';
 import { Server as NetServer } from 'node:net';
 import { debuglog } from 'node:util';
+import { envFlag } from './env.js';
 import { uvErrorName } from './errors.js';
-import type { SkipReason } from './policy.js';
+import { canonicalLoopbackPeer, type SkipReason } from './policy.js';
 
 /** The fast-path state of a socket or server, as returned by `fastPathStatus()`. */
 export type FastPathStatus =
@@ -21,7 +22,7 @@ export type FastPathStatus =
   }
   | { state: 'failed'; code: string; errno: number; inherited?: true; via?: 'cluster-primary'; ignoredOptions?: string[] }
   | { state: 'skipped'; reason: SkipReason; inherited?: true; ignoredOptions?: string[] }
-  | { state: 'pending'; ignoredOptions?: string[] };
+  | { state: 'pending'; inherited?: true; ignoredOptions?: string[] };
 
 export type FastPathState = FastPathStatus['state'];
 
@@ -37,6 +38,12 @@ export interface FastPathStats {
   acceptedOnFastPath: number;
   /** Connections from other peers accepted by such listeners (on 0.0.0.0 or ::): left as net leaves them. */
   acceptedNotLoopback: number;
+  /**
+   * Connections accepted by such listeners on 0.0.0.0 or :: whose peer nothing has needed yet (no option set
+   * on them, no status read while open): left as net leaves them, and on the fast path if their peer was
+   * loopback and opted in. Each moves to one of the two counts above when it is decided.
+   */
+  acceptedUndecided: number;
   /** Socket options withheld from fast-path sockets. */
   ignoredOptions: number;
 }
@@ -70,7 +77,7 @@ function holderOf(target: object): Recorded {
 // Process-wide: shared by every copy of fastnet in the process, as the records are (v1: this shape).
 const counters: FastPathStats = ((globalThis as Record<symbol, unknown>)[Symbol.for('fastnet.v1.counters')] ??= {
   applied: 0, unsupported: 0, failed: 0, skipped: 0, skippedBy: {}, acceptedOnFastPath: 0, acceptedNotLoopback: 0,
-  ignoredOptions: 0,
+  acceptedUndecided: 0, ignoredOptions: 0,
 }) as FastPathStats;
 
 /** Count (or, with -1, uncount) one outcome. */
@@ -186,10 +193,10 @@ export function countStatus(status: FastPathStatus): void {
   count(status);
 }
 
-/** A connection accepted on a fast-path listener: from a loopback peer (on the fast path), or not. */
-export function countAccepted(loopback = true): void {
-  if (loopback) counters.acceptedOnFastPath++;
-  else counters.acceptedNotLoopback++;
+/** A connection accepted on a fast-path listener: on a loopback address (on the fast path), or undecided yet. */
+export function countAccepted(outcome: 'fast-path' | 'undecided'): void {
+  if (outcome === 'fast-path') counters.acceptedOnFastPath++;
+  else counters.acceptedUndecided++;
 }
 
 /** Note an option that was kept away from a fast-path socket (recorded on `target`). */
@@ -210,10 +217,9 @@ export function forgetIgnoredOptions(target: object): void {
 
 export function getStatus(target: object): FastPathStatus | undefined {
   if (!(target instanceof NetServer)) {
-    const own = (target as Recorded)[STATUS_KEY];
-    if (own !== undefined) return own;
     // An accepted socket while Node sets it up ('connection' listeners): its handle is stamped already.
-    return ((target as { _handle?: Recorded | null })._handle ?? undefined)?.[STATUS_KEY];
+    const own = (target as Recorded)[STATUS_KEY] ?? ((target as { _handle?: Recorded | null })._handle ?? undefined)?.[STATUS_KEY];
+    return own?.state === 'pending' && PEER_KEY in own ? decidePeer(target, own) : own;
   }
   // A listener's handle has a record when fastnet decided this listen; the
   // server's own is there only after a listen() that failed or that Node set
@@ -254,6 +260,61 @@ export function placeStatus(holder: object, status: FastPathStatus): void {
  */
 export function stampAccepted(socketOrHandle: object, status: FastPathStatus): void {
   (socketOrHandle as Recorded)[STATUS_KEY] = status;
+}
+
+// An accepted connection of a listener on 0.0.0.0 or :: is decided by its peer, and the decision waits
+// until something needs it: an option set on it (Node's own noDelay/keepAlive included), its status, a
+// move to another thread. A getpeername per accept cost 3-4% of a listener's accept rate, paid even by
+// the connections nothing ever asks about. Its stamp is 'pending' with what a loopback peer inherits
+// (under PEER_KEY, not enumerable, so that no copy of a status carries it).
+const PEER_KEY = Symbol.for('fastnet.v1.peer');
+type Undecided = FastPathStatus & { [PEER_KEY]: FastPathStatus };
+
+/** What a connection from a peer that is not on the loopback path gets: net's treatment, and this status. */
+export const NOT_LOOPBACK: FastPathStatus = Object.freeze({ ...skipped('not-loopback'), ...INHERITED });
+
+/** The stamp for a connection whose peer is not decided yet; a loopback peer gets `inherited`. */
+export function undecidedPeer(inherited: FastPathStatus): FastPathStatus {
+  return Object.freeze(Object.defineProperty({ state: 'pending', inherited: true }, PEER_KEY, { value: inherited })) as Undecided;
+}
+
+/**
+ * Whether each connection is decided as it is accepted: when the user asked to see every decision
+ * (NODE_DEBUG=fastnet, FASTNET_SUMMARY), the counts must be whole.
+ */
+export function decideAtAccept(): boolean {
+  return debug.enabled || envFlag('FASTNET_SUMMARY');
+}
+
+type PeerHandle = Recorded & { getpeername?: (out: { address?: string }) => number };
+
+/**
+ * Decide an accepted connection (its socket, or its handle while Node sets it up) by its peer, and keep
+ * the decision on both. A socket closed before anything needed its peer stays undecided: net itself no
+ * longer knows the peer then.
+ */
+function decidePeer(target: object, stamp: FastPathStatus): FastPathStatus {
+  const t = target as PeerHandle & { _handle?: PeerHandle | null };
+  const handle = typeof t.getpeername === 'function' ? t : t._handle;
+  if (typeof handle?.getpeername !== 'function') return stamp;
+  const out: { address?: string } = {};
+  const peer = handle.getpeername(out) === 0 ? out.address : undefined;
+  const loopback = canonicalLoopbackPeer(peer);
+  const status = loopback ? (stamp as Undecided)[PEER_KEY] : NOT_LOOPBACK;
+  counters.acceptedUndecided--;
+  if (loopback) counters.acceptedOnFastPath++;
+  else counters.acceptedNotLoopback++;
+  t[STATUS_KEY] = status;
+  handle[STATUS_KEY] = status;
+  if (debug.enabled) {
+    debug('accepted a connection from %s: %s', peer, loopback ? 'on the fast path' : 'not loopback, left as net leaves it');
+  }
+  return status;
+}
+
+/** The stamp on an accepted socket or handle, as it is (undecided or not). */
+export function stampOf(socketOrHandle: object): FastPathStatus | undefined {
+  return (socketOrHandle as Recorded)[STATUS_KEY];
 }
 
 /** A copy of `status` for callers, with `extra` fields and the options withheld from `ignoredFrom`. */

@@ -162,6 +162,8 @@ function checkStatus(r, mode, counts, fail) {
     acceptedOnFastPath: expected.state === 'applied' ? counts.accepted : 0,
     // Every peer here is loopback.
     acceptedNotLoopback: 0,
+    // Every listener here is on a loopback address, where an accepted connection is decided as it is accepted.
+    acceptedUndecided: 0,
     ignoredOptions: ignored,
   };
   if (!deepEqual(s, want)) fail('status', `fastPathStats() moved by ${JSON.stringify(s)}, expected ${JSON.stringify(want)}`);
