@@ -91,22 +91,33 @@ function checkAccounting(r, fail) {
     if (!c.loopback) fail('status', `not a loopback connection: ${where}`);
     if (!c.closed) fail('status', `still open after the case: ${where}`);
   }
-  // Every connection to an in-process listener pairs with exactly one accepted socket, and back.
+  // Every connection to an in-process listener pairs with exactly one accepted socket, and back. They pair by
+  // the client's address and port; on loopback the OS may give a closed connection's address and port to a
+  // later one (seen under Wine), so each address pairs as many clients as accepted sockets.
   const ports = new Set(listeners.map((l) => l.local && l.local.port));
+  const inProcess = clients.filter((x) => x.established && ports.has(x.peer.port));
+  const byAddr = new Map();
+  const entry = (a) => {
+    const k = addr(a);
+    if (!byAddr.has(k)) byAddr.set(k, { clients: [], accepted: [] });
+    return byAddr.get(k);
+  };
+  for (const c of inProcess) entry(c.local).clients.push(c);
+  for (const a of accepted) entry(a.peer).accepted.push(a);
   let unaccepted = 0;
-  for (const c of clients.filter((x) => x.established && ports.has(x.peer.port))) {
-    const n = accepted.filter((a) => sameAddr(a.peer, c.local)).length;
+  for (const [at, { clients: cs, accepted: as }] of byAddr) {
     // The kernel completes a connection before the server accepts it. When the app closes its
     // server with one still queued, the server never accepts it: the client reads nothing.
-    if (n === 0 && c.bytesRead === 0) unaccepted++;
-    else if (n !== 1) {
-      fail('status', `client ${addr(c.local)} -> ${addr(c.peer)} has ${n} accepted ends in this process ` +
-        `(it wrote ${c.bytesWritten} and read ${c.bytesRead} bytes)`);
+    const silent = cs.filter((c) => c.bytesRead === 0).length;
+    if (as.length <= cs.length && cs.length - as.length <= silent && cs.length > 0) {
+      unaccepted += cs.length - as.length;
+      continue;
     }
-  }
-  for (const a of accepted) {
-    const n = clients.filter((c) => sameAddr(c.local, a.peer)).length;
-    if (n !== 1) fail('status', `accepted ${addr(a.local)} <- ${addr(a.peer)} has ${n} client ends in this process`);
+    for (const c of cs) {
+      fail('status', `client ${at} -> ${addr(c.peer)} has ${as.length} accepted ends in this process for ${cs.length} ` +
+        `client connection(s) from that address (it wrote ${c.bytesWritten} and read ${c.bytesRead} bytes)`);
+    }
+    for (const a of as) fail('status', `accepted ${addr(a.local)} <- ${at} has ${cs.length} client ends in this process for ${as.length} accepted`);
   }
   // A client socket tries one handle per address (happy eyeballs); one that never connected
   // either lost to a later attempt of the same socket or was given up by the app.
