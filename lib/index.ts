@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import * as classes from './core/classes.js';
 import { setBindingForTesting, setNativeTargetForTesting } from './core/binding.js';
-import { tcpClass } from './core/node-internals.js';
+import { tcpClass, wrappedSocket } from './core/node-internals.js';
 import { setUp } from './core/setup.js';
 import { rememberRefusal } from './core/native-socket.js';
 import * as optionsModule from './core/options.js';
@@ -76,6 +76,10 @@ export function fastPathStatus(target: net.Socket | net.Server | bound.BoundSock
   }
   const own = getStatus(target);
   if (own) return snapshot(target, own);
+  // A TLS socket of a tls/https server: the connection, and its record, is the accepted socket it wraps.
+  const wrapped = target instanceof net.Socket ? wrappedSocket(target) : undefined;
+  const record = wrapped && getStatus(wrapped);
+  if (record) return snapshot(wrapped, record);
   const listener = target instanceof net.Socket ? listenerOf(target) : undefined;
   if (listener) {
     const parent = getStatus(listener);

@@ -7,9 +7,11 @@
 // (unshare -n, as root), whose traffic never leaves it.
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
+const net = require('node:net');
+const tls = require('node:tls');
 const path = require('node:path');
 const {
-  onWindows, REAL_IOCTL, appliedBinding, realBinding, simulateWindows, once, roundTrip, close,
+  onWindows, REAL_IOCTL, appliedBinding, realBinding, simulateWindows, once, roundTrip, close, uvErrno,
 } = require('./support/helpers');
 const { run } = require('./fixtures/reach-peers');
 const { check } = require('./support/reach-check');
@@ -55,6 +57,16 @@ for (const branch of branches) {
 describe('reach: a peer is decided when something first needs it, not at every accept', () => {
   simulateWindows(appliedBinding);
   const { fastnet } = require('./support/helpers');
+  // NODE_DEBUG=fastnet and FASTNET_SUMMARY decide every peer at accept (tested below, in child processes).
+  let summary;
+  before(function () {
+    if (/\bfastnet\b/i.test(process.env.NODE_DEBUG ?? '')) this.skip();
+    summary = process.env.FASTNET_SUMMARY;
+    delete process.env.FASTNET_SUMMARY;
+  });
+  after(() => {
+    if (summary !== undefined) process.env.FASTNET_SUMMARY = summary;
+  });
 
   // Counts getpeername calls on accepted handles (not the listener's own): the per-peer decision's one cost.
   function peerLookups(server) {
@@ -124,6 +136,142 @@ describe('reach: a peer is decided when something first needs it, not at every a
     assert.equal(threw, 'ERR_FASTNET_UNSUPPORTED_OPTION');
     assert.deepEqual(t.delta, { acceptedOnFastPath: 1, acceptedNotLoopback: 0, acceptedUndecided: 0 });
   });
+
+  it('a peer that cannot be read (a reset connection) stays undecided and uncounted until it can be', async () => {
+    const seen = [];
+    const r = await oneConnection({}, (s) => {
+      const handle = s._handle;
+      handle.getpeername = () => uvErrno('ENOTCONN');
+      seen.push(fastnet.fastPathStatus(s), fastnet.fastPathStats().acceptedNotLoopback);
+      delete handle.getpeername;
+      seen.push(fastnet.fastPathStatus(s), fastnet.fastPathStats().acceptedNotLoopback);
+    });
+    assert.deepEqual(seen.slice(0, 1), [{ state: 'pending', inherited: true }]);
+    assert.equal(seen[1], seen[3], 'no connection counted as a non-loopback peer');
+    assert.deepEqual(seen[2], { state: 'applied', inherited: true });
+    assert.deepEqual(r.delta, { acceptedOnFastPath: 1, acceptedNotLoopback: 0, acceptedUndecided: 0 });
+  });
+
+  it('a peer whose remoteAddress was read is decided from it, after close too, with no lookup of its own', async () => {
+    const r = await oneConnection({}, (s) => assert.equal(s.remoteAddress, '::ffff:127.0.0.1'));
+    assert.equal(r.lookups, 1, "Node's own, for remoteAddress");
+    const before = fastnet.fastPathStats();
+    assert.deepEqual(fastnet.fastPathStatus(r.socket), { state: 'applied', inherited: true });
+    const after = fastnet.fastPathStats();
+    assert.deepEqual([after.acceptedOnFastPath - before.acceptedOnFastPath, after.acceptedUndecided - before.acceptedUndecided], [1, -1]);
+  });
+
+  it("a peer address rewritten by userland (a relay's _peername) does not decide a live connection", async () => {
+    let status;
+    let reached;
+    const methods = fastnet[Symbol.for('fastnet.testing')].handleMethods();
+    const original = methods.setNoDelay;
+    methods.setNoDelay = function (...args) {
+      reached = true;
+      return original.apply(this, args);
+    };
+    // After the accept (inside it, the accepted handle itself is read).
+    const server = fastnet.createServer((s) => setImmediate(() => {
+      s._peername = { address: '203.0.113.5', family: 'IPv4', port: 1 };
+      s.setNoDelay(true);
+      status = fastnet.fastPathStatus(s);
+      s.resume().end('x');
+    }));
+    try {
+      server.listen(0);
+      await once(server, 'listening');
+      const { data } = await roundTrip(fastnet, { port: server.address().port, host: '127.0.0.1' });
+      assert.equal(data.toString(), 'x');
+    } finally {
+      methods.setNoDelay = original;
+      await close(server);
+    }
+    assert.deepEqual(status, { state: 'applied', inherited: true, ignoredOptions: ['noDelay'] });
+    assert.equal(reached, undefined, 'noDelay did not reach the OS');
+  });
+
+  it('a connection Node drops (maxConnections) is not counted as accepted', async () => {
+    const held = [];
+    const server = fastnet.createServer((s) => held.push(s.resume()));
+    server.maxConnections = 1;
+    server.listen(0);
+    await once(server, 'listening');
+    const before = fastnet.fastPathStats();
+    const port = server.address().port;
+    const first = net.connect(port, '127.0.0.1').on('error', () => {});
+    await once(server, 'connection');
+    const second = net.connect(port, '127.0.0.1').on('error', () => {});
+    await once(server, 'drop');
+    const after = fastnet.fastPathStats();
+    first.destroy();
+    second.destroy();
+    for (const s of held) s.destroy();
+    await close(server);
+    assert.equal(after.acceptedUndecided - before.acceptedUndecided, 1);
+    assert.equal(after.acceptedOnFastPath - before.acceptedOnFastPath, 0);
+  });
+
+  it('a TLS socket of a tls server on :: is decided by its peer, consistently with the socket it wraps', async function () {
+    this.timeout(60000);
+    const pems = await require('selfsigned').generate([{ name: 'commonName', value: 'localhost' }], { days: 1, keySize: 2048 });
+    fastnet.patch();
+    const raws = [];
+    const statuses = [];
+    let server;
+    let proto;
+    let original;
+    try {
+      server = tls.createServer({ key: pems.private, cert: pems.cert }, (s) => {
+        const raw = raws.at(-1);
+        raw.tls = s;
+        // The first two read their status (the TLS socket's first) and the peer Node caches, the third nothing.
+        if (raws.length < 3) statuses.push(fastnet.fastPathStatus(s), fastnet.fastPathStatus(raw), void raw.remoteAddress);
+        s.end('x');
+      });
+      server.on('connection', (raw) => raws.push(raw));
+      server.listen(0);
+      await once(server, 'listening');
+    } finally {
+      fastnet.unpatch();
+    }
+    assert.deepEqual(fastnet.fastPathStatus(server), { state: 'applied' });
+    const port = server.address().port;
+    const connect = async () => {
+      const c = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }).on('error', () => {});
+      c.resume();
+      await once(c, 'close');
+    };
+    const before = fastnet.fastPathStats();
+    await connect();
+    // The next peers say they are 192.0.2.1 (the namespace test has the real one for net sockets).
+    proto = Object.getPrototypeOf(server._handle);
+    original = proto.getpeername;
+    proto.getpeername = function (out) {
+      if (this === server._handle) return original.call(this, out);
+      Object.assign(out, { address: '192.0.2.1', family: 'IPv4', port: 1 });
+      return 0;
+    };
+    try {
+      await connect();
+      await connect();
+      for (const s of [raws[2], raws[2].tls]) if (!s.destroyed) await once(s, 'close');
+    } finally {
+      proto.getpeername = original;
+    }
+    const APPLIED = { state: 'applied', inherited: true };
+    const NOT_LOOPBACK = { state: 'skipped', reason: 'not-loopback', inherited: true };
+    assert.deepEqual(statuses, [APPLIED, APPLIED, undefined, NOT_LOOPBACK, NOT_LOOPBACK, undefined]);
+    // Once closed, each TLS socket and the socket it wraps still agree, and nothing is decided twice. The third:
+    // nothing needed its peer while it was open; its TLS socket does not claim its listener's fast path.
+    const closed = raws.map((raw) => [fastnet.fastPathStatus(raw.tls), fastnet.fastPathStatus(raw)]);
+    const PENDING = { state: 'pending', inherited: true };
+    assert.deepEqual(closed, [[APPLIED, APPLIED], [NOT_LOOPBACK, NOT_LOOPBACK], [PENDING, PENDING]]);
+    const after = fastnet.fastPathStats();
+    await close(server);
+    const delta = {};
+    for (const key of ['acceptedOnFastPath', 'acceptedNotLoopback', 'acceptedUndecided']) delta[key] = after[key] - before[key];
+    assert.deepEqual(delta, { acceptedOnFastPath: 1, acceptedNotLoopback: 1, acceptedUndecided: 1 });
+  });
 });
 
 describe('reach: a non-loopback peer in a private network namespace (192.0.2.1 on lo)', function () {
@@ -135,9 +283,12 @@ describe('reach: a non-loopback peer in a private network namespace (192.0.2.1 o
     if (probe.status !== 0) this.skip();
   });
 
-  for (const [name, binding, ioctl] of [
-    ['ioctl applied', 'applied', { state: 'applied' }],
-    ["this host's real binding (refused)", '', REAL_IOCTL],
+  // Without NODE_DEBUG each peer is decided when something first needs it (Node's noDelay, the user's calls, a
+  // status read); with it, as each connection is accepted, and the debug lines say so.
+  for (const [name, binding, ioctl, nodeDebug] of [
+    ['ioctl applied', 'applied', { state: 'applied' }, ''],
+    ['ioctl applied, NODE_DEBUG=fastnet', 'applied', { state: 'applied' }, 'fastnet'],
+    ["this host's real binding (refused)", '', REAL_IOCTL, ''],
   ]) {
     it(`loopback and 192.0.2.1 peers on every listener form, ${name}, against net`, () => {
       const script = `ip link set lo up && ip addr add ${REMOTE}/32 dev lo && exec "$0" -r ./test/support/simulate.js ./test/fixtures/reach-peers.js`;
@@ -146,7 +297,7 @@ describe('reach: a non-loopback peer in a private network namespace (192.0.2.1 o
         encoding: 'utf8',
         env: {
           ...process.env, FASTNET_TEST_SIMULATE: 'win32', FASTNET_TEST_BINDING: binding, REACH_REMOTE: REMOTE,
-          FASTNET_REMEMBER_REFUSAL: '0', NODE_DEBUG: 'fastnet',
+          FASTNET_REMEMBER_REFUSAL: '0', NODE_DEBUG: nodeDebug, FASTNET_SUMMARY: '',
         },
         maxBuffer: 64 * 1024 * 1024,
       });
@@ -154,8 +305,8 @@ describe('reach: a non-loopback peer in a private network namespace (192.0.2.1 o
       const result = JSON.parse(r.stdout);
       assert.ok(result.rows.some((row) => row.peer === REMOTE && row.accepted), 'the non-loopback peer connected');
       const counted = check(result, ioctl);
-      if (ioctl.state === 'applied') {
-        assert.ok(counted.acceptedNotLoopback >= 10, JSON.stringify(counted));
+      if (ioctl.state === 'applied') assert.ok(counted.acceptedNotLoopback >= 10, JSON.stringify(counted));
+      if (nodeDebug) {
         // NODE_DEBUG=fastnet says each peer's decision.
         assert.match(r.stderr, /FASTNET \d+: accepted a connection from (::ffff:)?192\.0\.2\.1: not loopback, left as net leaves it/);
         assert.match(r.stderr, /FASTNET \d+: accepted a connection from ::1: on the fast path/);

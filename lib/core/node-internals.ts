@@ -117,6 +117,24 @@ export function publishesInConnect(version: string): boolean {
   return major >= 25 || (major === 24 && minor >= 2) || (major === 22 && minor >= 17);
 }
 
+/**
+ * The peer address Node cached on a socket (`_peername`) when something read its `remoteAddress`: it is
+ * still there after the connection closed or was reset, when getpeername can no longer tell. Userland may
+ * write it (relays, PROXY protocol), so it is read only where getpeername cannot answer.
+ */
+export function cachedPeerAddress(socket: object): string | undefined {
+  return (socket as { _peername?: { address?: unknown } | null })._peername?.address as string | undefined;
+}
+
+/**
+ * The socket a TLS socket wraps (`_parent`, kept after close): for a TLS socket of a tls/https server, the
+ * accepted socket, which holds the connection's record.
+ */
+export function wrappedSocket(socket: object): object | undefined {
+  const parent = (socket as { _parent?: unknown })._parent;
+  return parent instanceof net.Socket ? parent : undefined;
+}
+
 /** An own symbol of `obj` whose description is `description` (Node's internal symbols are not exported). */
 export function internalSymbol(obj: object, description: string): symbol | undefined {
   return Object.getOwnPropertySymbols(obj).find((s) => s.description === description);

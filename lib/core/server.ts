@@ -34,7 +34,7 @@ import {
 import { currentEnv, currentPlatform, decide, failClosed, loopbackPeer, type SkipReason } from './policy.js';
 import {
   clearServerStatus, countAccepted, countSkip, countStatus, decideAtAccept, getStatus, INHERITED, placeStatus, recount,
-  setStatus, skipped, stampAccepted, stampOf, undecidedPeer, uvFailed, type FastPathStatus,
+  setStatus, skipped, stampAccepted, stampOf, uncountAccepted, undecidedPeer, uvFailed, type FastPathStatus,
 } from './status.js';
 
 // A registered key with the format's version: servers configured by one copy
@@ -627,6 +627,9 @@ export function watchAccepts(server: NetServer, handle: TcpHandle, config: Fastn
         // Node made a socket on it, and its owner symbol does not lead there: guard the handle itself.
         if (getStatus(clientHandle)?.state === 'applied') guardBoundHandle(clientHandle);
         failClosed('an accepted handle has no socket under Node\'s owner symbol');
+      } else {
+        // Node dropped it (maxConnections, blockList): no connection of the server's.
+        uncountAccepted(clientHandle);
       }
     }
   };

@@ -11,6 +11,7 @@ import { Server as NetServer } from 'node:net';
 import { debuglog } from 'node:util';
 import { envFlag } from './env.js';
 import { uvErrorName } from './errors.js';
+import { cachedPeerAddress } from './node-internals.js';
 import { canonicalLoopbackPeer, type SkipReason } from './policy.js';
 
 /** The fast-path state of a socket or server, as returned by `fastPathStatus()`. */
@@ -39,9 +40,10 @@ export interface FastPathStats {
   /** Connections from other peers accepted by such listeners (on 0.0.0.0 or ::): left as net leaves them. */
   acceptedNotLoopback: number;
   /**
-   * Connections accepted by such listeners on 0.0.0.0 or :: whose peer nothing has needed yet (no option set
-   * on them, no status read while open): left as net leaves them, and on the fast path if their peer was
-   * loopback and opted in. Each moves to one of the two counts above when it is decided.
+   * Connections accepted by such listeners on 0.0.0.0 or :: not decided yet: nothing has needed their peer
+   * (no option set on them, no status read), or it could no longer be read when something did (closed or
+   * reset, and no `remoteAddress` read before). Left as net leaves them, and on the fast path if their peer
+   * was loopback and opted in. Each moves to one of the two counts above when it is decided.
    */
   acceptedUndecided: number;
   /** Socket options withheld from fast-path sockets. */
@@ -218,8 +220,8 @@ export function forgetIgnoredOptions(target: object): void {
 export function getStatus(target: object): FastPathStatus | undefined {
   if (!(target instanceof NetServer)) {
     // An accepted socket while Node sets it up ('connection' listeners): its handle is stamped already.
-    const own = (target as Recorded)[STATUS_KEY] ?? ((target as { _handle?: Recorded | null })._handle ?? undefined)?.[STATUS_KEY];
-    return own?.state === 'pending' && PEER_KEY in own ? decidePeer(target, own) : own;
+    const own = (target as Recorded)[STATUS_KEY] ?? ((target as PeerHolder)._handle ?? undefined)?.[STATUS_KEY];
+    return own !== undefined && isUndecided(own) ? decidePeer(target, own) : own;
   }
   // A listener's handle has a record when fastnet decided this listen; the
   // server's own is there only after a listen() that failed or that Node set
@@ -287,29 +289,51 @@ export function decideAtAccept(): boolean {
 }
 
 type PeerHandle = Recorded & { getpeername?: (out: { address?: string }) => number };
+type PeerHolder = PeerHandle & { _handle?: PeerHandle | null };
+
+function isUndecided(status: FastPathStatus): status is Undecided {
+  return status.state === 'pending' && PEER_KEY in status;
+}
 
 /**
- * Decide an accepted connection (its socket, or its handle while Node sets it up) by its peer, and keep
- * the decision on both. A socket closed before anything needed its peer stays undecided: net itself no
- * longer knows the peer then.
+ * Decide an accepted connection (its socket, or its TCP handle while Node sets it up) by its peer, and keep
+ * the decision on both. The peer is read from the live handle, else from the one Node cached if something
+ * read `remoteAddress`. Where it cannot be read (the connection closed or was reset before anything needed
+ * it), the connection stays undecided: nothing is recorded or counted that fastnet does not know.
  */
-function decidePeer(target: object, stamp: FastPathStatus): FastPathStatus {
-  const t = target as PeerHandle & { _handle?: PeerHandle | null };
-  const handle = typeof t.getpeername === 'function' ? t : t._handle;
-  if (typeof handle?.getpeername !== 'function') return stamp;
-  const out: { address?: string } = {};
-  const peer = handle.getpeername(out) === 0 ? out.address : undefined;
+function decidePeer(target: object, stamp: Undecided): FastPathStatus {
+  const t = target as PeerHolder;
+  const handle = typeof t.getpeername === 'function' ? t : t._handle ?? undefined;
+  let peer: string | undefined;
+  if (typeof handle?.getpeername === 'function') {
+    const out: { address?: string } = {};
+    if (handle.getpeername(out) === 0) peer = out.address;
+  }
+  peer ??= cachedPeerAddress(t);
+  if (peer === undefined) return stamp;
   const loopback = canonicalLoopbackPeer(peer);
-  const status = loopback ? (stamp as Undecided)[PEER_KEY] : NOT_LOOPBACK;
+  const status = loopback ? stamp[PEER_KEY] : NOT_LOOPBACK;
   counters.acceptedUndecided--;
   if (loopback) counters.acceptedOnFastPath++;
   else counters.acceptedNotLoopback++;
   t[STATUS_KEY] = status;
-  handle[STATUS_KEY] = status;
+  if (handle !== undefined) handle[STATUS_KEY] = status;
   if (debug.enabled) {
     debug('accepted a connection from %s: %s', peer, loopback ? 'on the fast path' : 'not loopback, left as net leaves it');
   }
   return status;
+}
+
+/**
+ * A connection Node dropped as it accepted it (maxConnections, its blockList): it never became a connection
+ * of the server's, so it leaves the counts of accepted connections.
+ */
+export function uncountAccepted(handle: object): void {
+  const status = (handle as Recorded)[STATUS_KEY];
+  if (status === undefined) return;
+  if (isUndecided(status)) counters.acceptedUndecided--;
+  else if (status.state === 'applied') counters.acceptedOnFastPath--;
+  else counters.acceptedNotLoopback--;
 }
 
 /** The stamp on an accepted socket or handle, as it is (undecided or not). */

@@ -43,8 +43,8 @@ export function formatSummary(stats: FastPathStats, platform: string): string {
     lines.push(`  left to the OS as net leaves them: ${stats.acceptedNotLoopback} accepted connection(s) from non-loopback peers`);
   }
   if (stats.acceptedUndecided > 0) {
-    lines.push(`  not decided: ${stats.acceptedUndecided} accepted connection(s) on 0.0.0.0 or :: whose peer nothing needed `
-      + '(left as net leaves them; on the fast path if the peer was loopback and opted in)');
+    lines.push(`  not decided: ${stats.acceptedUndecided} accepted connection(s) on 0.0.0.0 or :: whose peer was never needed `
+      + 'or was gone when it was (left as net leaves them; on the fast path if the peer was loopback and opted in)');
   }
   if (stats.unsupported > 0) {
     lines.push(`  refused by the OS: ${stats.unsupported} (this Windows, a layered provider, or Wine does not support the ioctl)`);

@@ -215,7 +215,8 @@ function churn(name: string, metric: string, description: string, server: 'impl'
 const connections = churn('connections', 'connections', 'connect + accept + close, one at a time, both ends', 'impl', 'impl');
 const accepts = churn('accepts', 'accepts', 'the same, a plain-net client against each server', 'impl', 'net');
 const clientConnects = churn('client-connects', 'client connects', 'the same, each client against a plain-net server', 'net', 'impl');
-// listen(port) with no host: Node binds :: (dual-stack), and fastnet decides each accepted peer.
+// listen(port) with no host: Node binds :: (dual-stack); fastnet stamps each accepted connection undecided, and
+// nothing here needs its peer, so none is read (as in a server without noDelay/keepAlive).
 const dualStackAccepts = churn('accepts-dual-stack', 'accepts, dual-stack',
   'accepts on a listen(port) listener (::, dual-stack), a plain-net client from 127.0.0.1, or from --peer', 'impl', 'net', null);
 
