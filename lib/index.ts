@@ -65,7 +65,8 @@ export import BoundSocket = bound.BoundSocket;
  * `{state:'applied'}`, `{state:'unsupported'|'failed', code, errno}`,
  * `{state:'skipped', reason}` or `{state:'pending'}`. Accepted sockets report
  * their listener's state with `inherited: true`; on 0.0.0.0 or :: this decides
- * the peer if nothing did yet, and one closed before stays `pending`.
+ * the peer if nothing did yet, and one closed or reset before stays `pending`.
+ * A TLS socket of a tls/https server reports the accepted socket it wraps.
  * `ignoredOptions` lists options that were withheld from a fast-path socket.
  */
 export function fastPathStatus(target: net.Socket | net.Server | bound.BoundSocket): FastPathStatus {

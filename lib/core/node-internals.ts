@@ -118,15 +118,6 @@ export function publishesInConnect(version: string): boolean {
 }
 
 /**
- * The peer address Node cached on a socket (`_peername`) when something read its `remoteAddress`: it is
- * still there after the connection closed or was reset, when getpeername can no longer tell. Userland may
- * write it (relays, PROXY protocol), so it is read only where getpeername cannot answer.
- */
-export function cachedPeerAddress(socket: object): string | undefined {
-  return (socket as { _peername?: { address?: unknown } | null })._peername?.address as string | undefined;
-}
-
-/**
  * The socket a TLS socket wraps (`_parent`, kept after close): for a TLS socket of a tls/https server, the
  * accepted socket, which holds the connection's record.
  */

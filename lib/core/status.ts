@@ -11,7 +11,6 @@ import { Server as NetServer } from 'node:net';
 import { debuglog } from 'node:util';
 import { envFlag } from './env.js';
 import { uvErrorName } from './errors.js';
-import { cachedPeerAddress } from './node-internals.js';
 import { canonicalLoopbackPeer, type SkipReason } from './policy.js';
 
 /** The fast-path state of a socket or server, as returned by `fastPathStatus()`. */
@@ -42,7 +41,7 @@ export interface FastPathStats {
   /**
    * Connections accepted by such listeners on 0.0.0.0 or :: not decided yet: nothing has needed their peer
    * (no option set on them, no status read), or it could no longer be read when something did (closed or
-   * reset, and no `remoteAddress` read before). Left as net leaves them, and on the fast path if their peer
+   * reset). Left as net leaves them, and on the fast path if their peer
    * was loopback and opted in. Each moves to one of the two counts above when it is decided.
    */
   acceptedUndecided: number;
@@ -296,20 +295,17 @@ function isUndecided(status: FastPathStatus): status is Undecided {
 }
 
 /**
- * Decide an accepted connection (its socket, or its TCP handle while Node sets it up) by its peer, and keep
- * the decision on both. The peer is read from the live handle, else from the one Node cached if something
- * read `remoteAddress`. Where it cannot be read (the connection closed or was reset before anything needed
- * it), the connection stays undecided: nothing is recorded or counted that fastnet does not know.
+ * Decide an accepted connection (its socket, or its TCP handle while Node sets it up) by its peer, read from
+ * the live handle, and keep the decision on both. Where it cannot be read (the connection closed or was
+ * reset before anything needed it), the connection stays undecided: nothing is recorded or counted that
+ * fastnet does not know. Node's cached `_peername` is no witness: relays and PROXY-protocol code rewrite it.
  */
 function decidePeer(target: object, stamp: Undecided): FastPathStatus {
   const t = target as PeerHolder;
   const handle = typeof t.getpeername === 'function' ? t : t._handle ?? undefined;
-  let peer: string | undefined;
-  if (typeof handle?.getpeername === 'function') {
-    const out: { address?: string } = {};
-    if (handle.getpeername(out) === 0) peer = out.address;
-  }
-  peer ??= cachedPeerAddress(t);
+  if (typeof handle?.getpeername !== 'function') return stamp;
+  const out: { address?: string } = {};
+  const peer = handle.getpeername(out) === 0 ? out.address : undefined;
   if (peer === undefined) return stamp;
   const loopback = canonicalLoopbackPeer(peer);
   const status = loopback ? stamp[PEER_KEY] : NOT_LOOPBACK;
@@ -317,7 +313,7 @@ function decidePeer(target: object, stamp: Undecided): FastPathStatus {
   if (loopback) counters.acceptedOnFastPath++;
   else counters.acceptedNotLoopback++;
   t[STATUS_KEY] = status;
-  if (handle !== undefined) handle[STATUS_KEY] = status;
+  handle[STATUS_KEY] = status;
   if (debug.enabled) {
     debug('accepted a connection from %s: %s', peer, loopback ? 'on the fast path' : 'not loopback, left as net leaves it');
   }

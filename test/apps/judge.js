@@ -92,20 +92,20 @@ function checkAccounting(r, fail) {
     if (!c.closed) fail('status', `still open after the case: ${where}`);
   }
   // Every connection to an in-process listener pairs with exactly one accepted socket, and back. They pair by
-  // the client's address and port; on loopback the OS may give a closed connection's address and port to a
-  // later one (seen under Wine), so each address pairs as many clients as accepted sockets.
+  // the client's address and port and the listener's port; on loopback the OS may give a closed connection's
+  // address and port to a later one (seen under Wine), so each such pair holds as many clients as accepted.
   const ports = new Set(listeners.map((l) => l.local && l.local.port));
   const inProcess = clients.filter((x) => x.established && ports.has(x.peer.port));
   const byAddr = new Map();
-  const entry = (a) => {
-    const k = addr(a);
+  const entry = (client, listenerPort) => {
+    const k = `${addr(client)} -> :${listenerPort}`;
     if (!byAddr.has(k)) byAddr.set(k, { clients: [], accepted: [] });
     return byAddr.get(k);
   };
-  for (const c of inProcess) entry(c.local).clients.push(c);
-  for (const a of accepted) entry(a.peer).accepted.push(a);
+  for (const c of inProcess) entry(c.local, c.peer.port).clients.push(c);
+  for (const a of accepted) entry(a.peer, a.local && a.local.port).accepted.push(a);
   let unaccepted = 0;
-  for (const [at, { clients: cs, accepted: as }] of byAddr) {
+  for (const { clients: cs, accepted: as } of byAddr.values()) {
     // The kernel completes a connection before the server accepts it. When the app closes its
     // server with one still queued, the server never accepts it: the client reads nothing.
     const silent = cs.filter((c) => c.bytesRead === 0).length;
@@ -114,10 +114,10 @@ function checkAccounting(r, fail) {
       continue;
     }
     for (const c of cs) {
-      fail('status', `client ${at} -> ${addr(c.peer)} has ${as.length} accepted ends in this process for ${cs.length} ` +
+      fail('status', `client ${addr(c.local)} -> ${addr(c.peer)} has ${as.length} accepted ends in this process for ${cs.length} ` +
         `client connection(s) from that address (it wrote ${c.bytesWritten} and read ${c.bytesRead} bytes)`);
     }
-    for (const a of as) fail('status', `accepted ${addr(a.local)} <- ${at} has ${cs.length} client ends in this process for ${as.length} accepted`);
+    for (const a of as) fail('status', `accepted ${addr(a.local)} <- ${addr(a.peer)} has ${cs.length} client ends in this process for ${as.length} accepted`);
   }
   // A client socket tries one handle per address (happy eyeballs); one that never connected
   // either lost to a later attempt of the same socket or was given up by the app.
