@@ -41,8 +41,8 @@ export interface FastPathStats {
   /**
    * Connections accepted by such listeners on 0.0.0.0 or :: not decided yet: nothing has needed their peer
    * (no option set on them, no status read), or it could no longer be read when something did (closed or
-   * reset). Left as net leaves them, and on the fast path if their peer
-   * was loopback and opted in. Each moves to one of the two counts above when it is decided.
+   * reset). Left as net leaves them, and on the fast path if their peer was loopback and opted in. Each
+   * moves to one of the two counts above when it is decided.
    */
   acceptedUndecided: number;
   /** Socket options withheld from fast-path sockets. */

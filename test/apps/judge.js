@@ -24,7 +24,6 @@ const sockets = (r) => r.connections.filter((c) => c.role === 'client' || c.role
 const addr = (a) => (a ? `${a.address}:${a.port}` : '?');
 const dest = (c) => (c.role === 'listener' ? 'listening' : c.established ? addr(c.peer)
   : c.target ? `${addr(c.target)} (given up while connecting)` : '?');
-const sameAddr = (a, b) => a && b && a.address === b.address && a.port === b.port;
 const key = (list) => (list && list.length ? [...list].sort().join('+') : '-');
 
 function stripIgnored(status) {
